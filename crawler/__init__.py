@@ -1,0 +1,1 @@
+"""Cleanwire: crawl news sites into clean, deduplicated JSONL."""

@@ -1,0 +1,1 @@
+"""Scrapy extensions: run report, WARC archiving."""

@@ -1,0 +1,65 @@
+"""The items that flow through the crawl.
+
+``FetchedPage`` carries a downloaded HTML page from a spider to the extract
+pipeline; ``ArticleRecord`` is the one record Cleanwire emits. The JSON Schema
+in ``crawler/article.schema.json`` and the README's field table describe
+``ArticleRecord``; ``tests/test_schema.py`` keeps the three in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class FetchedPage:
+    """A decoded HTML page, as a spider fetched it, plus discovery hints."""
+
+    url: str
+    html: str
+    fetched_at: str
+    status: int = 200
+    #: Where the URL was found: "sitemap", "news_sitemap", "feed", "listing" or "start".
+    source: str = "listing"
+    #: Hints from a sitemap or feed entry: title, published, language, lastmod.
+    hints: dict[str, Any] = field(default_factory=dict)
+    #: Conditional-request validators from the response (etag, last_modified).
+    validators: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ArticleRecord:
+    """One clean article: the JSONL record."""
+
+    id: str
+    url: str
+    canonical_url: str
+    title: str | None
+    text: str
+    language: str | None
+    language_confidence: float | None
+    published: str | None
+    authors: list[str]
+    site: str
+    description: str | None
+    tags: list[str]
+    fetched_at: str
+    word_count: int
+    content_hash: str
+    version: int = 1
+    updated_at: str | None = None
+    duplicate_of: str | None = None
+    #: Crawl bookkeeping carried between pipelines (fetch validators, sitemap
+    #: lastmod, discovery source). Never written to the JSONL.
+    crawl_meta: dict[str, Any] = field(default_factory=dict, metadata={"internal": True})
+
+
+def record_fields() -> list[str]:
+    """Names of the fields written to the JSONL, in output order."""
+    return [f.name for f in fields(ArticleRecord) if not f.metadata.get("internal")]
+
+
+def record_to_dict(record: ArticleRecord) -> dict[str, Any]:
+    """The JSON object written for ``record`` (internal fields left out)."""
+    return {name: getattr(record, name) for name in record_fields()}

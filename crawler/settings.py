@@ -1,0 +1,96 @@
+"""Scrapy settings for Cleanwire. Every setting has a default and a one-line comment.
+
+The README's settings table lists the same names; override with ``-s NAME=value``.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "cleanwire"  # project name Scrapy reports
+SPIDER_MODULES = ["spiders"]  # where spiders live
+NEWSPIDER_MODULE = "spiders"  # where `scrapy genspider` writes
+COMMANDS_MODULE = "crawler.commands"  # project commands (`scrapy preview`)
+
+# --- politeness -------------------------------------------------------------
+CONTACT_URL = "https://github.com/cleanwire/cleanwire"  # set to your own contact page
+USER_AGENT = f"Cleanwire/0.1 (+{CONTACT_URL})"  # names the project and a contact URL
+ROBOTSTXT_OBEY = True  # obey robots.txt
+CONCURRENT_REQUESTS = 32  # global concurrency across sites
+CONCURRENT_REQUESTS_PER_DOMAIN = 4  # polite per-site concurrency
+DOWNLOAD_DELAY = 0.0  # AutoThrottle adapts the delay per site
+AUTOTHROTTLE_ENABLED = True  # adapt request rate to each server's latency
+AUTOTHROTTLE_START_DELAY = 0.5  # initial delay (seconds) before AutoThrottle adapts
+AUTOTHROTTLE_MAX_DELAY = 30.0  # upper bound for AutoThrottle's delay
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0  # average parallel requests per site
+COOKIES_ENABLED = False  # news pages do not need sessions; avoids session-ID traps
+TELNETCONSOLE_ENABLED = False  # no telnet console for a scheduled job
+
+# --- downloads --------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30  # seconds before a request is abandoned
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # refuse bodies above 16 MiB (also after decompression)
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024  # log a warning above 4 MiB
+RETRY_ENABLED = True  # retry server errors and timeouts
+RETRY_TIMES = 2  # retries per request before it counts as failed
+REDIRECT_MAX_TIMES = 10  # longest redirect chain followed
+HTTPCACHE_ENABLED = False  # no HTTP cache: the state store does incremental fetch
+
+# --- discovery (spiders/news.py) ----------------------------------------------
+MAX_PAGES = 1000  # default page budget per start site for link-following (-a max_pages)
+DISCOVERY_MAX_DEPTH = 6  # link-following depth limit from the start page
+DISCOVERY_MAX_URL_LENGTH = 2000  # longer URLs are skipped (spider traps)
+SITEMAP_MAX_URLS = 50000  # URLs read from one sitemap at most
+SITEMAP_MAX_DEPTH = 4  # nested sitemap-index levels followed
+
+# --- extraction (pipelines/extract.py) ------------------------------------------
+EXTRACT_MIN_WORDS = 60  # shorter extracted texts are not articles (unless marked as articles)
+EXTRACT_MAX_LINK_DENSITY = 0.5  # pages whose text is mostly links are listings, not articles
+EXTRACT_TIMEOUT = 20.0  # seconds per page before skip/extract_timeout
+EXTRACT_WORKERS = 0  # extraction worker processes; 0 = one per CPU core
+
+# --- language (pipelines/language.py) -----------------------------------------
+LANGUAGES: list[str] = []  # keep only these ISO 639-1 languages; empty keeps all
+LANGUAGE_SEED = 0  # langdetect seed, for deterministic results
+LANGUAGE_MAX_CHARS = 2000  # characters of text given to langdetect
+
+# --- site boilerplate (pipelines/boilerplate.py) ----------------------------------
+BOILERPLATE_ENABLED = True  # learn and strip blocks that repeat across a site's articles
+BOILERPLATE_MIN_DOCS = 3  # a block must appear in this many distinct articles of a site
+BOILERPLATE_MIN_SHARE = 0.3  # ... and in at least this share of the site's articles
+BOILERPLATE_HOLD = 8  # records held per site on a first crawl until this many pages are seen
+BOILERPLATE_MAX_BLOCK_WORDS = 40  # longer blocks are never treated as boilerplate
+
+# --- dedupe (pipelines/dedupe.py) ---------------------------------------------
+DEDUPE_ENABLED = True  # drop URL, exact and near duplicates
+NEAR_DUPLICATES = "drop"  # "drop" or "mark" (adds duplicate_of)
+DEDUPE_THRESHOLD = 0.8  # Jaccard similarity above which two texts are near duplicates
+DEDUPE_NUM_PERM = 128  # MinHash permutations
+DEDUPE_SHINGLE_SIZE = 5  # words per shingle
+TRACKING_PARAMS: list[str] = []  # extra query parameters to strip from URLs (added to built-ins)
+
+# --- state and output ---------------------------------------------------------
+STATE_URL = "sqlite:///state/cleanwire.sqlite3"  # crawl state store: sqlite:///path or redis://host:port/db
+OUTPUT_DIR = "output"  # JSONL goes to OUTPUT_DIR/<spider>/<UTC start>.jsonl
+
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.language.LanguagePipeline": 200,
+    "pipelines.boilerplate.BoilerplatePipeline": 300,
+    "pipelines.dedupe.DedupePipeline": 400,
+    "pipelines.write.JsonlWriterPipeline": 500,
+}
+
+DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"  # every drop is counted in stats; keep the log readable
+LOG_LEVEL = "INFO"  # crawl log verbosity
+FEED_EXPORT_ENCODING = "utf-8"  # for ad-hoc `-o` exports
+
+# --- safety (crawler/middlewares.py) ------------------------------------------
+ALLOW_LOOPBACK = False  # allow private/loopback targets; tests on 127.0.0.1 turn it on
+ALLOWED_REDIRECT_HOSTS: list[str] = []  # extra hosts redirects may lead to
+
+# --- reports and distribution ---------------------------------------------------
+RUN_REPORT = True  # write <run>.stats.json beside the JSONL and log a summary
+WORKER_ID = ""  # appended to output file names (distributed workers)
+DISTRIBUTED = False  # share the frontier through scrapy-redis (REDIS_URL)
+
+EXTENSIONS = {
+    "crawler.extensions.report.RunReport": 500,
+}

@@ -1,0 +1,42 @@
+"""Text normalisation shared by hashing, dedupe and boilerplate learning."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_PARA_SPLIT = re.compile(r"\n\s*\n")
+
+
+def normalize_text(text: str) -> str:
+    """Case-, width- and whitespace-insensitive form of a text, for comparisons."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _WS.sub(" ", folded).strip()
+
+
+def content_hash(text: str) -> str:
+    """32-hex-digit hash of the normalised text."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:32]
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of ``text`` (Unicode ``\\w+`` runs), case-folded."""
+    return _WORD.findall(text.casefold())
+
+
+def word_count(text: str) -> int:
+    """Number of ``\\w+`` tokens in ``text``."""
+    return sum(1 for _ in _WORD.finditer(text))
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs of a record's text (separated by blank lines), stripped, non-empty."""
+    return [p.strip() for p in _PARA_SPLIT.split(text) if p.strip()]
+
+
+def join_paragraphs(paras: list[str]) -> str:
+    """Inverse of :func:`paragraphs`: one blank line between paragraphs."""
+    return "\n\n".join(p.strip() for p in paras if p.strip())

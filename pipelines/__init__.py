@@ -1,0 +1,1 @@
+"""Cleanwire item pipelines: one component per module."""

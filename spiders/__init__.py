@@ -1,0 +1,1 @@
+"""Cleanwire spiders: one per entry point."""
