@@ -91,6 +91,11 @@ RUN_REPORT = True  # write <run>.stats.json beside the JSONL and log a summary
 WORKER_ID = ""  # appended to output file names (distributed workers)
 DISTRIBUTED = False  # share the frontier through scrapy-redis (REDIS_URL)
 
+# --- WARC (spiders/warc.py, crawler/extensions/warc_output.py) ----------------
+WARC_MAX_INFLIGHT = 64  # archive pages in the pipelines at once (bounds memory)
+WARC_OUTPUT = False  # also archive every response of a news crawl to <run>.warc.gz
+
 EXTENSIONS = {
     "crawler.extensions.report.RunReport": 500,
+    "crawler.extensions.warc_output.WarcOutput": 510,
 }

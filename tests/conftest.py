@@ -60,9 +60,7 @@ def latest_stats(output_dir: Path, spider: str = "news") -> dict[str, Any]:
     return json.loads(reports[-1].read_text(encoding="utf-8")).get("stats", {})
 
 
-def crawl_command(
-    spider: str, args: dict[str, str], settings: dict[str, str]
-) -> list[str]:
+def crawl_command(spider: str, args: dict[str, str], settings: dict[str, str]) -> list[str]:
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
     for k, v in args.items():
         cmd += ["-a", f"{k}={v}"]
@@ -106,7 +104,7 @@ def run_crawl(
 
 @pytest.fixture
 def serve() -> Iterator[Any]:
-    """``serve("name")`` starts a FixtureServer for ``tests/sites/name`` (stopped after the test)."""
+    """``serve("name")``: a FixtureServer for ``tests/sites/name``, stopped after the test."""
     servers: list[FixtureServer] = []
 
     def start(name: str | None = None, root: Path | None = None) -> FixtureServer:

@@ -120,14 +120,18 @@ class FixtureServer:
         elif candidate.name.endswith(".xml.gz"):
             raw = gzip.decompress(data).replace(b"{{BASE}}", self.base.encode())
             data = gzip.compress(raw, mtime=0)
-        ctype = {
-            ".xml": "application/xml",
-            ".rss": "application/rss+xml",
-            ".atom": "application/atom+xml",
-            ".gz": "application/x-gzip",
-            ".txt": "text/plain",
-            "": "text/html",
-        }.get(suffix) or mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        ctype = (
+            {
+                ".xml": "application/xml",
+                ".rss": "application/rss+xml",
+                ".atom": "application/atom+xml",
+                ".gz": "application/x-gzip",
+                ".txt": "text/plain",
+                "": "text/html",
+            }.get(suffix)
+            or mimetypes.guess_type(candidate.name)[0]
+            or "application/octet-stream"
+        )
         if ctype == "text/html":
             ctype = "text/html; charset=utf-8"
         return data, ctype, self.mtimes.get(path, candidate.stat().st_mtime)
@@ -146,8 +150,12 @@ class FixtureServer:
                 query = urlsplit(self.path).query
                 with server._lock:
                     server.requests.append(
-                        Hit(self.command, path + ("?" + query if query else ""),
-                            dict(self.headers.items()), status)
+                        Hit(
+                            self.command,
+                            path + ("?" + query if query else ""),
+                            dict(self.headers.items()),
+                            status,
+                        )
                     )
 
             def do_HEAD(self) -> None:
@@ -176,7 +184,10 @@ class FixtureServer:
                     if fault.body is not None or fault.status != 200 or fault.headers:
                         body = fault.body or b""
                         if fault.body is None and fault.status == 200:
-                            loaded = server._load(path + ("?" + urlsplit(full).query if urlsplit(full).query else "")) or server._load(path)
+                            query = urlsplit(full).query
+                            loaded = (
+                                server._load(f"{path}?{query}") if query else None
+                            ) or server._load(path)
                             body = loaded[0] if loaded else b""
                         self._record(fault.status)
                         self.send_response(fault.status)

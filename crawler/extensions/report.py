@@ -35,7 +35,9 @@ def summarize(stats: dict[str, Any]) -> str:
     )
     parts = ", ".join(f"{k}={v}" for k, v in reasons) or "none"
     langs = ", ".join(
-        f"{k.rsplit('/', 1)[1]}={v}" for k, v in sorted(stats.items()) if k.startswith("records/language/")
+        f"{k.rsplit('/', 1)[1]}={v}"
+        for k, v in sorted(stats.items())
+        if k.startswith("records/language/")
     )
     elapsed = stats.get("elapsed_time_seconds", 0) or 0
     return (
@@ -66,8 +68,13 @@ class RunReport:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{run_name(self.crawler)}.stats.json"
         tmp = path.with_suffix(".json.part")
-        report = {"run": run_name(self.crawler), "spider": spider.name, "reason": reason,
-                  "summary": summarize(stats), "stats": stats}
+        report = {
+            "run": run_name(self.crawler),
+            "spider": spider.name,
+            "reason": reason,
+            "summary": summarize(stats),
+            "stats": stats,
+        }
         with tmp.open("w", encoding="utf-8") as fh:
             json.dump(report, fh, ensure_ascii=False, indent=1, sort_keys=True)
             fh.flush()
