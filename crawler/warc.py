@@ -21,6 +21,18 @@ logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_MAGIC = b"WARC/1."
 _SCAN_CHUNK = 1 << 20
+#: What warcio raises on a damaged record (headers garbled, body cut short, bad gzip).
+_RECORD_ERRORS = (
+    ArchiveLoadFailed,
+    zlib.error,
+    EOFError,
+    ValueError,
+    OSError,
+    AttributeError,
+    KeyError,
+    TypeError,
+    IndexError,
+)
 
 
 @dataclass
@@ -116,7 +128,7 @@ def iter_warc(path: str | Path, max_body: int = 16 * 1024 * 1024) -> Iterator[Wa
                 if iterator.offset < end:  # a truncated last record the reader gave up on
                     yield WarcEntry("corrupt", offset=iterator.offset, error="truncated record")
                 return
-            except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
+            except _RECORD_ERRORS as exc:
                 failed_at = max(offset, getattr(iterator, "offset", offset))
                 yield WarcEntry("corrupt", offset=failed_at, error=f"{type(exc).__name__}: {exc}")
                 resume = _next_record_start(fh, failed_at + 1)
