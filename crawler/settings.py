@@ -39,12 +39,19 @@ DISCOVERY_MAX_DEPTH = 6  # link-following depth limit from the start page
 DISCOVERY_MAX_URL_LENGTH = 2000  # longer URLs are skipped (spider traps)
 SITEMAP_MAX_URLS = 50000  # URLs read from one sitemap at most
 SITEMAP_MAX_DEPTH = 4  # nested sitemap-index levels followed
+SITEMAP_MAX_FILES = 200  # sitemap and feed documents fetched per start site at most
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # uncompressed bytes read from one (gzipped) sitemap
 
 # --- extraction (pipelines/extract.py) ------------------------------------------
 EXTRACT_MIN_WORDS = 60  # shorter extracted texts are not articles (unless marked as articles)
 EXTRACT_MAX_LINK_DENSITY = 0.5  # pages whose text is mostly links are listings, not articles
 EXTRACT_TIMEOUT = 20.0  # seconds per page before skip/extract_timeout
 EXTRACT_WORKERS = 0  # extraction worker processes; 0 = one per CPU core
+EXTRACT_CLEANUP = True  # remove in-body chrome lines (repeated headline/standfirst, stamps, labels)
+EXTRACT_FALLBACK = True  # retry with readability/jusText comparison when trafilatura finds too little
+EXTRACT_QUEUE_SIZE = 0  # pages handed to the worker pool at once (0 = 2 x workers); more wait, pausing downloads
+EXTRACT_FUNCTION = "crawler.extraction.build_record"  # dotted path of the picklable page -> record function the workers run
+EXTRACT_MAX_TASKS_PER_WORKER = 1000  # replace a worker process after this many pages (bounds leaks); 0 = never
 
 # --- language (pipelines/language.py) -----------------------------------------
 LANGUAGES: list[str] = []  # keep only these ISO 639-1 languages; empty keeps all
@@ -57,6 +64,9 @@ BOILERPLATE_MIN_DOCS = 3  # a block must appear in this many distinct articles o
 BOILERPLATE_MIN_SHARE = 0.3  # ... and in at least this share of the site's articles
 BOILERPLATE_HOLD = 8  # records held per site on a first crawl until this many pages are seen
 BOILERPLATE_MAX_BLOCK_WORDS = 40  # longer blocks are never treated as boilerplate
+BOILERPLATE_MAX_HELD = 200  # records held at once across all sites (oldest released first)
+BOILERPLATE_MAX_BLOCKS = 20000  # block counters kept per site; the rarest are forgotten beyond it
+BOILERPLATE_SAVE_INTERVAL = 60.0  # seconds between saves of learned blocks to the state store
 
 # --- dedupe (pipelines/dedupe.py) ---------------------------------------------
 DEDUPE_ENABLED = True  # drop URL, exact and near duplicates
@@ -69,6 +79,9 @@ TRACKING_PARAMS: list[str] = []  # extra query parameters to strip from URLs (ad
 # --- state and output ---------------------------------------------------------
 STATE_URL = "sqlite:///state/cleanwire.sqlite3"  # crawl state store: sqlite:///path or redis://host:port/db
 OUTPUT_DIR = "output"  # JSONL goes to OUTPUT_DIR/<spider>/<UTC start>.jsonl
+WRITE_SYNC_EVERY = 100  # fsync the JSONL and commit the store's marks every N records
+WRITE_SYNC_INTERVAL = 2.0  # ... and at least this often (seconds) while records arrive
+STATE_REDIS_PREFIX = "cleanwire"  # namespace of the Redis state store's keys
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
@@ -85,17 +98,41 @@ FEED_EXPORT_ENCODING = "utf-8"  # for ad-hoc `-o` exports
 # --- safety (crawler/middlewares.py) ------------------------------------------
 ALLOW_LOOPBACK = False  # allow private/loopback targets; tests on 127.0.0.1 turn it on
 ALLOWED_REDIRECT_HOSTS: list[str] = []  # extra hosts redirects may lead to
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles for each further retry
+RETRY_BACKOFF_MAX = 60.0  # longest wait before a retry
+TRAP_MAX_CHAIN = 50  # longest chain of same-shaped links followed (calendars, endless "next")
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AddressGuardMiddleware": 40,  # schemes, private addresses, off-site redirects
+    "crawler.middlewares.RetryBackoffMiddleware": 540,  # backoff before retries; skip/failed
+    "crawler.middlewares.BodyCheckMiddleware": 560,  # empty, 204 and binary bodies
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.BoundedDecompressionMiddleware": 590,  # bombs -> skip/too_large
+    "crawler.middlewares.RedirectGuardMiddleware": 610,  # checks Location before redirecting
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.TrapFilterMiddleware": 950,  # session ids, trap-shaped URLs
+}
 
 # --- reports and distribution ---------------------------------------------------
 RUN_REPORT = True  # write <run>.stats.json beside the JSONL and log a summary
 WORKER_ID = ""  # appended to output file names (distributed workers)
 DISTRIBUTED = False  # share the frontier through scrapy-redis (REDIS_URL)
+REDIS_URL = ""  # Redis of the shared frontier; setting it turns DISTRIBUTED on
+DISTRIBUTED_WORKER_TIMEOUT = 30.0  # seconds without heartbeat before a worker's in-flight requests are re-queued
+DISTRIBUTED_MAX_IDLE = 60.0  # a worker exits once the shared frontier was empty this long; 0 waits forever
+DISTRIBUTED_REDIS_RETRY = 30.0  # seconds a Redis outage is retried before the worker stops (redis_unavailable)
+DISTRIBUTED_START_URLS_KEY = "%(name)s:start_urls"  # Redis list idle workers take start URLs from
+ADDONS = {"crawler.distributed.DistributedAddon": 0}  # switches distributed mode on from DISTRIBUTED/REDIS_URL
 
 # --- WARC (spiders/warc.py, crawler/extensions/warc_output.py) ----------------
 WARC_MAX_INFLIGHT = 64  # archive pages in the pipelines at once (bounds memory)
 WARC_OUTPUT = False  # also archive every response of a news crawl to <run>.warc.gz
 
+LOGSTATS_INTERVAL = 60.0  # seconds between progress lines (records written per minute)
+
 EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.extensions.progress.ProgressLog": 0,
     "crawler.extensions.report.RunReport": 500,
     "crawler.extensions.warc_output.WarcOutput": 510,
 }

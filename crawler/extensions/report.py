@@ -57,8 +57,9 @@ class RunReport:
         if not crawler.settings.getbool("RUN_REPORT", True):
             raise NotConfigured
         ext = cls(crawler)
-        # connect late so the core stats (finish_time, elapsed) are already set
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed, priority=-1000)
+        # Receivers run in connection order; extensions load after CoreStats (order 0),
+        # so finish_time and elapsed_time_seconds are already set when this runs.
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_closed(self, spider: Any, reason: str) -> None:

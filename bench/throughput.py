@@ -1,0 +1,382 @@
+"""Crawl throughput against a bare trafilatura loop, on real article pages.
+
+    python bench/throughput.py [--n 500] [--scale] [--workers 0]
+
+Builds N distinct article pages from ``../shared/bench/articles`` (each real page
+is served under many URLs; every copy gets a unique title and a unique number in
+place of every sixth word of each long text run, so no two copies are exact or
+near duplicates at a 0.8 Jaccard threshold over 5-word shingles), serves them from
+127.0.0.1 with robots.txt and a sitemap, runs the real ``scrapy crawl news`` over
+them with every pipeline on, and, in the same run, times bare
+``trafilatura.extract(html)`` over the same HTML in this one process.
+
+Prints pages/s for both and their ratio, per-stage time (from the ``time/*_ms``
+stats the pipelines record), CPU seconds of the crawl process and of its workers,
+and peak RSS of the crawl's process tree (polled with psutil). ``--scale`` crawls
+N = 2,000, 5,000 and 20,000 and prints how time and peak memory grow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT.parent / "shared" / "bench" / "articles"
+if not ARTICLES.is_dir():
+    ARTICLES = Path("/work/shared/bench/articles")
+
+SLOT = "\ue000"  # marks a word replaced per copy (a private-use character)
+EVERY = 6  # replace every sixth word of long text runs
+MIN_RUN_WORDS = 8  # text runs shorter than this (menus, buttons) stay as they are
+SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title"}
+STAGES = ("download", "extract", "language", "boilerplate", "dedupe", "write")
+
+
+@dataclass
+class Template:
+    """One real article page, split at the words each copy replaces."""
+
+    slug: str
+    segments: list[str]
+
+    def render(self, copy: int) -> str:
+        out = [self.segments[0]]
+        for j, seg in enumerate(self.segments[1:]):
+            out.append(str(1000 + (copy * 7919 + j * 104729) % 900000))
+            out.append(seg)
+        return "".join(out)
+
+
+def _mark_words(text: str | None) -> str | None:
+    if not text:
+        return text
+    parts = re.split(r"(\s+)", text)
+    words = [i for i, p in enumerate(parts) if p and not p.isspace()]
+    for idx in words:  # unspaced scripts (CJK): a long "word" is a sentence
+        if len(parts[idx]) >= 20:
+            middle = len(parts[idx]) // 2
+            parts[idx] = parts[idx][:middle] + SLOT + parts[idx][middle:]
+    if len(words) >= MIN_RUN_WORDS:
+        for k, idx in enumerate(words):
+            if k % EVERY == EVERY - 1 and SLOT not in parts[idx]:
+                parts[idx] = SLOT
+    return "".join(parts)
+
+
+def build_template(html: str, slug: str) -> Template:
+    """Mark every sixth word of each long text run and the title words as slots."""
+    doc = lxml.html.document_fromstring(html)
+    cells = 0
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in SKIP_TAGS or any(a.tag in SKIP_TAGS for a in el.iterancestors()):
+            el.tail = _mark_words(el.tail) if el.tag not in ("head",) else el.tail
+            continue
+        el.text = _mark_words(el.text)
+        el.tail = _mark_words(el.tail)
+        if el.tag in ("td", "th") and el.text and el.text.strip():
+            cells += 1  # table rows are short runs: give every other cell a number
+            if cells % 2 == 0:
+                el.text = f"{SLOT} {el.text}"
+    for el in doc.xpath("//title | //h1"):
+        el.text = (el.text or "") + f" {SLOT}"
+    for el in doc.xpath("//meta[@property='og:title' or @name='twitter:title']"):
+        el.set("content", el.get("content", "") + f" {SLOT}")
+    out = lxml.html.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
+    return Template(slug, out.split(SLOT))
+
+
+def load_templates(limit: int | None = None) -> list[Template]:
+    templates = []
+    for path in sorted(ARTICLES.glob("*.html.gz"))[:limit]:
+        meta = json.loads(path.with_name(path.name[: -len(".html.gz")] + ".json").read_text())
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        slug = re.sub(r"[^a-z0-9]+", "-", meta["url"].rstrip("/").rsplit("/", 1)[-1].lower())
+        templates.append(build_template(html, slug.strip("-")[:60] or meta["id"][:12]))
+    return templates
+
+
+class Site:
+    """N article URLs over the templates; page i is template i % T, copy i // T."""
+
+    def __init__(self, templates: list[Template], n: int) -> None:
+        self.templates = templates
+        self.n = n
+
+    def path(self, i: int) -> str:
+        t = self.templates[i % len(self.templates)]
+        return f"/news/2024/{t.slug}-{i}.html"
+
+    def page(self, i: int) -> str:
+        return self.templates[i % len(self.templates)].render(i // len(self.templates))
+
+    def index(self, path: str) -> int | None:
+        m = re.search(r"-(\d+)\.html$", path)
+        if not m or not path.startswith("/news/2024/"):
+            return None
+        i = int(m.group(1))
+        return i if 0 <= i < self.n and self.path(i) == path else None
+
+
+def serve(site: Site) -> tuple[ThreadingHTTPServer, str]:
+    """A keep-alive static server for ``site`` in a thread of this process."""
+    cache: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            base = f"http://{self.headers.get('Host')}"
+            path = self.path.split("?", 1)[0]
+            ctype = "text/html; charset=utf-8"
+            body: bytes | None = None
+            if path == "/robots.txt":
+                body, ctype = f"User-agent: *\nSitemap: {base}/sitemap.xml\n".encode(), "text/plain"
+            elif path == "/sitemap.xml":
+                if "sitemap" not in cache:
+                    urls = "".join(
+                        f"<url><loc>{base}{site.path(i)}</loc></url>" for i in range(site.n)
+                    )
+                    cache["sitemap"] = (
+                        '<?xml version="1.0" encoding="UTF-8"?>'
+                        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                        f"{urls}</urlset>"
+                    ).encode()
+                body, ctype = cache["sitemap"], "application/xml"
+            elif path == "/":
+                body = (
+                    b"<html><head><title>Bench news</title></head><body><h1>News</h1></body></html>"
+                )
+            else:
+                i = site.index(path)
+                if i is not None:
+                    body = site.page(i).encode("utf-8")
+            if body is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@dataclass
+class Watch:
+    """Peak RSS and CPU seconds of a process tree, polled from a thread."""
+
+    pid: int
+    peak_rss: int = 0  # sum of RSS (counts pages shared by forked workers once per process)
+    peak_pss: int = 0  # sum of PSS (shared pages split between processes): the honest total
+    cpu: dict[int, tuple[str, float]] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> Watch:
+        threading.Thread(target=self._poll, daemon=True).start()
+        return self
+
+    def _poll(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._stop.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            rss = pss = 0
+            for p in procs:
+                try:
+                    mem = p.memory_full_info()
+                    rss += mem.rss
+                    pss += getattr(mem, "pss", mem.rss)
+                    t = p.cpu_times()
+                    role = "crawl" if p.pid == self.pid else "workers"
+                    self.cpu[p.pid] = (role, t.user + t.system)
+                except psutil.Error:
+                    pass
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
+            self._stop.wait(0.2)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def cpu_seconds(self, role: str) -> float:
+        return sum(s for r, s in self.cpu.values() if r == role)
+
+
+def crawl(base: str, n: int, workdir: Path, settings: dict[str, str]) -> dict[str, Any]:
+    """Run ``scrapy crawl news`` over the site; return timing, memory and stats."""
+    out = workdir / "output"
+    all_settings = {
+        "ALLOW_LOOPBACK": "1",
+        "AUTOTHROTTLE_ENABLED": "0",
+        "CONCURRENT_REQUESTS": "32",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
+        "LOG_LEVEL": "INFO",
+        "OUTPUT_DIR": str(out),
+        "STATE_URL": f"sqlite:///{workdir / 'state.sqlite3'}",
+        **settings,
+    }
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"start={base}/"]
+    cmd += ["-a", f"max_pages={n + 100}"]
+    for k, v in all_settings.items():
+        cmd += ["-s", f"{k}={v}"]
+    log = (workdir / "crawl.log").open("w")
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    watch = Watch(proc.pid).start()
+    proc.wait()
+    elapsed = time.perf_counter() - started
+    watch.stop()
+    log.close()
+    reports = sorted((out / "news").glob("*.stats.json"))
+    stats = json.loads(reports[-1].read_text())["stats"] if reports else {}
+    records = sum(
+        1 for path in (out / "news").glob("*.jsonl") for line in path.open() if line.strip()
+    )
+    if not records:  # a crawl without the writer: count what left the pipelines
+        records = int(stats.get("item_scraped_count", 0))
+    return {
+        "returncode": proc.returncode,
+        "seconds": elapsed,
+        "records": records,
+        "peak_rss": watch.peak_rss,
+        "peak_pss": watch.peak_pss,
+        "cpu_crawl": watch.cpu_seconds("crawl"),
+        "cpu_workers": watch.cpu_seconds("workers"),
+        "stats": stats,
+        "log": str(workdir / "crawl.log"),
+    }
+
+
+def bare(site: Site, n: int) -> tuple[float, int]:
+    """Seconds for ``trafilatura.extract(html)`` over pages 0..n-1, held in memory."""
+    import trafilatura
+
+    pages = [site.page(i) for i in range(n)]
+    trafilatura.extract(pages[0])  # warm up imports and caches
+    started = time.perf_counter()
+    texts = sum(1 for html in pages if trafilatura.extract(html))
+    return time.perf_counter() - started, texts
+
+
+def stage_lines(stats: dict[str, Any], records: int) -> list[str]:
+    times = {s: float(stats.get(f"time/{s}_ms", 0) or 0) for s in STAGES}
+    total = sum(times.values()) or 1.0
+    lines = []
+    for s in STAGES:
+        per_page = times[s] / max(records, 1)
+        lines.append(
+            f"  {s:<12} {times[s] / 1000:8.1f} s  {100 * times[s] / total:5.1f} %  "
+            f"{per_page:7.2f} ms/record"
+        )
+    return lines
+
+
+def report_crawl(result: dict[str, Any], n: int) -> None:
+    stats = result["stats"]
+    pps = result["records"] / result["seconds"]
+    print(
+        f"crawl: {result['records']}/{n} records in {result['seconds']:.1f} s "
+        f"= {pps:.1f} pages/s (exit {result['returncode']}); "
+        f"peak RSS {result['peak_rss'] / 2**20:.0f} MB, PSS {result['peak_pss'] / 2**20:.0f} MB"
+    )
+    print(
+        f"  CPU: crawl process {result['cpu_crawl']:.1f} s, "
+        f"extraction workers {result['cpu_workers']:.1f} s"
+    )
+    drops = {k: v for k, v in stats.items() if k.startswith(("drop/", "skip/"))}
+    if drops:
+        print(f"  drops/skips: {drops}")
+    print("  time by stage (sum over records; workers run in parallel):")
+    for line in stage_lines(stats, result["records"]):
+        print(line)
+    print(f"  log: {result['log']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=500, help="pages to crawl")
+    parser.add_argument("--scale", action="store_true", help="crawl N = 2,000, 5,000, 20,000")
+    parser.add_argument(
+        "--bare-n", type=int, default=0, help="pages for the bare loop (default: min(N, 1000))"
+    )
+    parser.add_argument("--workers", default="0", help="EXTRACT_WORKERS for the crawl")
+    parser.add_argument(
+        "-s", dest="settings", action="append", default=[], help="extra NAME=VALUE crawl settings"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the output directory")
+    args = parser.parse_args()
+
+    templates = load_templates()
+    sizes = [2000, 5000, 20000] if args.scale else [args.n]
+    site = Site(templates, max(sizes))
+    bare_n = args.bare_n or min(sizes[0], 1000)
+    print(f"{len(templates)} source articles; machine: {os.cpu_count()} CPUs")
+    bare_s, bare_texts = bare(site, bare_n)
+    bare_pps = bare_n / bare_s
+    print(
+        f"bare trafilatura.extract, one process: {bare_n} pages in {bare_s:.1f} s "
+        f"= {bare_pps:.1f} pages/s ({bare_texts} with text)"
+    )
+
+    settings = {"EXTRACT_WORKERS": args.workers}
+    settings.update(dict(s.split("=", 1) for s in args.settings))
+    rows = []
+    for n in sizes:
+        site.n = n
+        httpd, base = serve(site)
+        with tempfile.TemporaryDirectory(prefix="cleanwire-bench-") as tmp:
+            workdir = Path(tmp)
+            if args.keep:
+                workdir = Path(tempfile.mkdtemp(prefix="cleanwire-bench-keep-"))
+            print(f"\n== crawl N={n} (EXTRACT_WORKERS={args.workers}) ==")
+            result = crawl(base, n, workdir, settings)
+            report_crawl(result, n)
+            pps = result["records"] / result["seconds"]
+            print(f"  ratio crawl / bare: {pps / bare_pps:.2f}x")
+            rows.append((n, result["seconds"], pps, result["peak_rss"]))
+        httpd.shutdown()
+        httpd.server_close()
+    if len(rows) > 1:
+        print("\n     N   seconds   pages/s   peak RSS MB   s/page(ms)")
+        for n, secs, pps, rss in rows:
+            print(f"{n:6d}  {secs:8.1f}  {pps:8.1f}  {rss / 2**20:12.0f}  {1000 * secs / n:10.2f}")
+        n0, s0, _, r0 = rows[0]
+        n1, s1, _, r1 = rows[-1]
+        print(f"N x{n1 / n0:.0f}: time x{s1 / s0:.1f}, peak RSS x{r1 / r0:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

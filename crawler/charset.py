@@ -1,0 +1,141 @@
+"""Decode HTML bytes to text: declared charsets are checked, not trusted.
+
+Order of evidence, strongest first:
+
+1. a byte-order mark (it wins over any declaration);
+2. pure ASCII (every ASCII-compatible charset agrees);
+3. valid UTF-8 with multi-byte sequences (legacy text is almost never valid UTF-8);
+4. the charsets declared in the HTTP header, then in ``<meta>`` / the XML
+   declaration, each accepted only when it decodes strictly *and* the text does
+   not read as mojibake;
+5. charset-normalizer's detection, accepted under the same mojibake test.
+
+When nothing passes, the page is undecodable and ``decode_html`` returns None:
+a page is skipped rather than written as mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+from charset_normalizer.md import mess_ratio
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
+
+#: Mess ratio (charset-normalizer's mojibake score) above which decoded text is refused.
+MAX_MESS = 0.2
+#: Share of control characters / U+FFFD above which decoded text is refused.
+MAX_CONTROL_SHARE = 0.01
+#: Characters of visible text scored for mojibake.
+SAMPLE_CHARS = 20000
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_SCRIPT_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
+_TAG = re.compile(r"(?s)<[^>]*>")
+_ENTITY = re.compile(r"&#?\w+;")
+_SPACE = re.compile(r"\s+")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
+def bom_encoding(body: bytes) -> tuple[str, int] | None:
+    """(encoding, BOM length) when ``body`` starts with a byte-order mark."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return encoding, len(bom)
+    return None
+
+
+def declared_encodings(body: bytes, content_type: str | None = None) -> list[str]:
+    """Python codec names declared by the header, then by the document; deduplicated."""
+    found: list[str] = []
+    for raw in (
+        http_content_type_encoding(content_type) if content_type else None,
+        html_body_declared_encoding(body),
+    ):
+        if not raw:
+            continue
+        name = resolve_encoding(raw)
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def visible_sample(text: str, limit: int = SAMPLE_CHARS) -> str:
+    """Roughly the human-visible text of an HTML page (tags, scripts, entities dropped)."""
+    text = _SCRIPT_STYLE.sub(" ", text[: limit * 5])
+    text = _ENTITY.sub(" ", _TAG.sub(" ", text))
+    return _SPACE.sub(" ", text).strip()[:limit]
+
+
+def looks_clean(text: str) -> bool:
+    """False when decoded text reads as mojibake or carries control characters."""
+    sample = visible_sample(text)
+    if not sample:
+        return True
+    if len(_CONTROL.findall(sample)) > MAX_CONTROL_SHARE * len(sample):
+        return False
+    if sample.isascii():
+        return True
+    return mess_ratio(sample, MAX_MESS) < MAX_MESS
+
+
+def _strict(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+#: On a tie, the charsets the web uses most win (cp1250 and cp1252 read English alike).
+PREFERRED_ON_TIE = ("utf_8", "cp1252", "cp1251", "cp932", "gb18030", "euc_kr")
+
+
+def _detect(body: bytes) -> str | None:
+    results = from_bytes(body)
+    best = results.best()
+    if best is None or best.chaos >= MAX_MESS:
+        return None
+    ties = {
+        r.encoding: r
+        for r in results
+        if r.chaos <= best.chaos + 0.005 and r.coherence >= best.coherence - 0.02
+    }
+    for encoding in PREFERRED_ON_TIE:
+        if encoding in ties:
+            return str(ties[encoding])
+    return str(best)
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str | None:
+    """The page as text, or None when it cannot be decoded cleanly."""
+    if not body:
+        return None
+    bom = bom_encoding(body)
+    if bom is not None:
+        encoding, length = bom
+        text = _strict(body[length:], encoding)
+        return text if text is not None and looks_clean(text) else None
+    declared = declared_encodings(body, content_type)
+    if body.isascii() and b"\x1b" not in body and b"\x00" not in body:
+        # every ASCII-compatible charset reads it the same (ISO-2022 uses ESC, UTF-16 NUL)
+        return body.decode("ascii")
+    text = _strict(body, "utf-8")
+    if text is not None and looks_clean(text):
+        return text
+    for encoding in declared:
+        if encoding.replace("-", "").replace("_", "") in {"utf8", "ascii"}:
+            continue
+        text = _strict(body, encoding)
+        if text is not None and looks_clean(text):
+            return text
+    text = _detect(body)
+    if text is not None and looks_clean(text):
+        return text
+    return None

@@ -1,0 +1,263 @@
+"""Is this page an article? Decided from the evidence real sites give.
+
+Evidence, strongest first:
+- what the page says it is: ``og:type`` and JSON-LD ``@type`` (also inside
+  ``@graph``): NewsArticle, Article, BlogPosting, ReportageNewsArticle ... say
+  article; CollectionPage, ProfilePage, SearchResultsPage, AboutPage, Event ...
+  say not;
+- the URL's shape: tag, author, category, section, search, login, about,
+  newsletter and event paths are not articles; dated paths and long slugs are;
+- where the URL was found: a news sitemap or a feed lists articles;
+- the extracted text: too few words, or mostly link text, is a listing.
+
+Pure: takes the lxml tree, the URL and the extraction's numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+#: JSON-LD / schema.org types of a single article.
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "blogposting",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "reviewnewsarticle",
+        "backgroundnewsarticle",
+        "liveblogposting",
+        "scholarlyarticle",
+        "techarticle",
+        "report",
+        "socialmediaposting",
+        "review",
+        "advertisercontentarticle",
+        "satiricalarticle",
+        "askpublicnewsarticle",
+    }
+)
+#: Types of pages that are not one article.
+NON_ARTICLE_TYPES = frozenset(
+    {
+        "collectionpage",
+        "profilepage",
+        "searchresultspage",
+        "aboutpage",
+        "contactpage",
+        "faqpage",
+        "checkoutpage",
+        "qapage",
+    }
+)
+#: og:type values of non-article pages.
+NON_ARTICLE_OG = frozenset({"website", "profile", "event", "product", "books.author"})
+
+#: Path segments that mark a page that is not one article.
+NON_ARTICLE_SEGMENTS = frozenset(
+    {
+        "tag",
+        "tags",
+        "topic",
+        "topics",
+        "author",
+        "authors",
+        "autor",
+        "autoren",
+        "by",
+        "category",
+        "categories",
+        "kategorie",
+        "rubrique",
+        "rubrik",
+        "section",
+        "sections",
+        "search",
+        "suche",
+        "login",
+        "signin",
+        "sign-in",
+        "register",
+        "signup",
+        "sign-up",
+        "account",
+        "subscribe",
+        "subscription",
+        "newsletter",
+        "newsletters",
+        "about",
+        "about-us",
+        "contact",
+        "contact-us",
+        "impressum",
+        "imprint",
+        "privacy",
+        "terms",
+        "events",
+        "event",
+        "page",
+        "archive",
+        "archives",
+        "feed",
+        "rss",
+        "people",
+        "staff",
+        "team",
+        "profile",
+        "user",
+        "users",
+        "cart",
+        "shop",
+        "jobs",
+        "careers",
+    }
+)
+#: Segments that usually precede an article slug.
+ARTICLE_SEGMENTS = frozenset(
+    {"article", "articles", "story", "stories", "news", "post", "posts", "blog", "a", "p"}
+)
+_DATE_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?(/|$)")
+_LONG_ID = re.compile(r"\d{5,}")
+_SEARCH_QUERY = re.compile(r"(^|&)(q|s|query|search|keyword)=", re.IGNORECASE)
+
+
+def url_page_kind(url: str) -> str:
+    """ "home", "not_article", "article" or "unknown", from the URL alone."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    segments = [s.lower() for s in path.split("/") if s]
+    if not segments:
+        return "not_article" if _SEARCH_QUERY.search(parts.query) else "home"
+    if _SEARCH_QUERY.search(parts.query):
+        return "not_article"
+    last = re.sub(r"\.(html?|php|aspx?|shtml)$", "", segments[-1])
+    if _DATE_PATH.search(path + ("/" if not path.endswith("/") else "")) and len(last) > 12:
+        return "article"
+    in_non_article = any(s in NON_ARTICLE_SEGMENTS for s in segments[:-1])
+    # /tag/foo, /author/jane, /about, /page/2 -- unless a long slug follows a section word
+    long_slug = last.count("-") >= 4 and segments[-2:-1] != ["tag"]
+    if (in_non_article or last in NON_ARTICLE_SEGMENTS) and not long_slug:
+        return "not_article"
+    if last.count("-") >= 3 or last.count("_") >= 3 or _LONG_ID.search(last):
+        return "article"
+    if len(segments) >= 2 and segments[-2] in ARTICLE_SEGMENTS and len(last) > 8:
+        return "article"
+    return "unknown"
+
+
+def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object of the page, ``@graph`` members and lists flattened."""
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack: list[Any] = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                yield node
+                if isinstance(node.get("@graph"), list):
+                    stack.extend(node["@graph"])
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    raw = obj.get("@type")
+    values = raw if isinstance(raw, list) else [raw]
+    return {str(v).rsplit("/", 1)[-1].lower() for v in values if v}
+
+
+@dataclass(frozen=True)
+class PageEvidence:
+    """What a page says about itself (read once from the tree)."""
+
+    og_type: str | None = None
+    ld_types: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_tree(cls, tree: HtmlElement) -> PageEvidence:
+        og = tree.xpath('//meta[@property="og:type" or @name="og:type"]/@content')
+        ld: set[str] = set()
+        for obj in json_ld_objects(tree):
+            ld |= _types(obj)
+        return cls(og_type=(str(og[0]).strip().lower() if og else None), ld_types=frozenset(ld))
+
+    @property
+    def says_article(self) -> bool:
+        return bool(self.ld_types & ARTICLE_TYPES) or (self.og_type or "").startswith("article")
+
+    @property
+    def says_not_article(self) -> bool:
+        return bool(self.ld_types & NON_ARTICLE_TYPES) and not self.ld_types & ARTICLE_TYPES
+
+
+@dataclass(frozen=True)
+class Verdict:
+    is_article: bool
+    #: The stat suffix when skipped ("not_article", "empty_text") or the evidence when kept.
+    reason: str
+
+
+class ArticleDetector:
+    """Decides per page whether it is an article, from markup, URL, source and text."""
+
+    def __init__(self, min_words: int = 60, max_link_density: float = 0.5) -> None:
+        self.min_words = min_words
+        self.max_link_density = max_link_density
+
+    def decide(
+        self,
+        url: str,
+        evidence: PageEvidence,
+        source: str,
+        word_count: int,
+        link_density: float,
+    ) -> Verdict:
+        """The verdict for one page, given its extracted text's size and link density."""
+        kind = url_page_kind(url)
+        marked = evidence.says_article
+        listed = source in {"news_sitemap", "feed", "sitemap"}
+        if kind == "home":
+            return Verdict(False, "not_article")
+        if word_count == 0:
+            return Verdict(False, "empty_text")
+        # a dated slug URL or article markup tolerates a link-heavy sidebar caught in the text
+        strong = marked or kind == "article"
+        max_density = (1 + self.max_link_density) / 2 if strong else self.max_link_density
+        if link_density > max_density:
+            return Verdict(False, "not_article")
+        if kind == "not_article" and not marked:
+            return Verdict(False, "not_article")
+        # a page calling itself a collection or profile, with nothing saying otherwise
+        if evidence.says_not_article and not (listed and kind == "article"):
+            return Verdict(False, "not_article")
+        website = evidence.og_type in NON_ARTICLE_OG
+        if website and not marked and not listed and kind != "article":
+            return Verdict(False, "not_article")
+        if marked or kind == "article" or source in {"news_sitemap", "feed"}:
+            floor = max(1, self.min_words // 4)
+        else:
+            floor = self.min_words
+        if word_count < floor:
+            return Verdict(False, "not_article" if not marked else "empty_text")
+        if marked:
+            return Verdict(True, "markup")
+        if kind == "article":
+            return Verdict(True, "url")
+        if listed:
+            return Verdict(True, "source")
+        return Verdict(True, "text")

@@ -1,0 +1,547 @@
+"""Turn one fetched HTML page into an article record, or a reason to skip it.
+
+Pure logic, no Scrapy: ``build_record(page, options)`` is the one top-level,
+picklable function the extract pipeline calls (and that a process pool can
+run). The HTML is parsed once; the lxml tree serves article detection, our
+metadata reads and trafilatura (which works on its own copy).
+
+Text extraction is trafilatura's ``bare_extraction`` (balanced mode, comments
+left out, links kept so that link density can be measured), followed by a
+within-page clean-up that removes what trafilatura lets through inside the
+article container: the headline repeated in share bars, a standfirst repeated
+as the first paragraph, link-only lines, and short non-sentence chrome lines
+(date stamps, calls to action, labels) at the edges of the body.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from dateutil import parser as date_parser
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
+
+from crawler.detect import ArticleDetector, PageEvidence, json_ld_objects, url_page_kind
+from crawler.items import ArticleRecord, FetchedPage
+from crawler.textnorm import content_hash, join_paragraphs, normalize_text, word_count, words
+from crawler.urls import canonicalize, record_id, site_of
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """Extraction settings (``EXTRACT_*`` and ``TRACKING_PARAMS``); small and picklable."""
+
+    min_words: int = 60
+    max_link_density: float = 0.5
+    tracking_params: tuple[str, ...] = ()
+    #: Clean chrome lines out of the body after trafilatura.
+    cleanup: bool = True
+    #: Fall back to readability / jusText when trafilatura finds too little.
+    fallback: bool = True
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Why a page produced no record: ``reason`` becomes the stat ``skip/<reason>``."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class Extraction:
+    """What the extractor found on a page, before it becomes a record."""
+
+    text: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+    link_density: float = 0.0
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    tags: list[str] = field(default_factory=list)
+    canonical_url: str | None = None
+    #: "readability", "justext" ... when trafilatura's own result was too thin.
+    fallback: str | None = None
+
+
+# --- parsing ------------------------------------------------------------------
+
+
+def parse_html(html: str) -> HtmlElement | None:
+    """The page's lxml tree (trafilatura's loader: tolerant of broken markup)."""
+    if not html or not html.strip():
+        return None
+    try:
+        return load_html(html)
+    except (ValueError, etree.ParserError):
+        return None
+
+
+def _meta(tree: HtmlElement, *names: str) -> str | None:
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            found = tree.xpath(f'//meta[@{attr}="{name}"]/@content')
+            for value in found:
+                value = " ".join(str(value).split())
+                if value:
+                    return value
+    return None
+
+
+# --- text ---------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?…。！？:;\"”’»)\]]\s*$")  # noqa: RUF001
+_DATE_NUMERIC = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b|\b\d{1,2}:\d{2}\b")
+_DATE_MONTH = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
+    re.IGNORECASE,
+)
+
+
+def _anchor_texts(tree: HtmlElement) -> set[str]:
+    """Normalised texts of the page's links (for link-only lines and link density)."""
+    texts: set[str] = set()
+    for a in tree.iter("a"):
+        text = normalize_text("".join(a.itertext()))
+        if text:
+            texts.add(text)
+    return texts
+
+
+def _body_lines(body: etree._Element, anchors: set[str]) -> tuple[list[str], list[float]]:
+    """Lines of the extracted body and, for each, 1.0 when the whole line is a link's text."""
+    text = xmltotxt(body, False)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    return lines, [_link_share(line, anchors) for line in lines]
+
+
+def _link_share(line: str, anchors: set[str]) -> float:
+    """1.0 when the line is a link's text, optionally behind a short label ("Read more: ...")."""
+    norm = normalize_text(line)
+    if norm in anchors:
+        return 1.0
+    label, sep, rest = norm.partition(": ")
+    if sep and len(words(label)) <= 3 and rest.strip(" |»›→[]") in anchors:  # noqa: RUF001
+        return 1.0
+    return 0.0
+
+
+def _is_sentence(line: str) -> bool:
+    return bool(_SENTENCE_END.search(line))
+
+
+def _is_date_stamp(line: str) -> bool:
+    """A short line that is mostly a date or time ("Last Updated: 07/27/2016")."""
+    n = len(words(line))
+    if n == 0 or n > 10:
+        return False
+    stamp = _DATE_NUMERIC.sub(" ", _DATE_MONTH.sub(" ", line))
+    if stamp == line:
+        return False
+    return len(words(stamp)) <= max(3, n // 2)
+
+
+#: Clean-up rules in force (the benchmark toggles them one by one to measure each).
+RULES = {"title", "link", "date", "lead", "edges"}
+
+
+def clean_paragraphs(
+    lines: list[str],
+    link_shares: list[float],
+    headlines: list[str],
+    description: str | None,
+) -> list[str]:
+    """Within-page clean-up of extracted lines (see module docstring)."""
+    heads = {normalize_text(h) for h in headlines if h and len(words(h)) >= 2}
+    heads |= {f"{h} {h}" for h in heads}
+    keep: list[str] = []
+    seen: set[str] = set()
+    for line, share in zip(lines, link_shares, strict=True):
+        norm = normalize_text(line)
+        n = len(words(line))
+        # the headline, once or repeated back to back by a share bar
+        if "title" in RULES and norm in heads:
+            continue
+        # a paragraph that is only a link: related stories, "more from", tag chips
+        if "link" in RULES and share >= 0.8 and n <= 20:
+            continue
+        if "date" in RULES and _is_date_stamp(line):
+            continue
+        # exact repeats of a paragraph (standfirst repeated as lead, pull quotes)
+        if "dup" in RULES and n >= 4 and norm in seen:
+            continue
+        seen.add(norm)
+        keep.append(line)
+    if "lead" in RULES:
+        keep = _drop_repeated_lead(keep, description)
+    if "edges" in RULES:
+        keep = _trim_edges(keep)
+    return keep
+
+
+def _drop_repeated_lead(paras: list[str], description: str | None) -> list[str]:
+    """A standfirst that the next paragraphs repeat (possibly after a dateline) appears once."""
+    if len(paras) < 2:
+        return paras
+    head = paras[:4]
+    drop: set[int] = set()
+    for i, p in enumerate(head):
+        pn = normalize_text(p)
+        if len(words(pn)) < 6:
+            continue
+        for j, q in enumerate(head):
+            if i != j and j not in drop and len(q) > len(p) and pn in normalize_text(q):
+                drop.add(i)
+                break
+    return [p for k, p in enumerate(paras) if k not in drop]
+
+
+def _trim_edges(paras: list[str]) -> list[str]:
+    """Drop short non-sentence lines at the start and end of the body (labels, prompts)."""
+
+    def chrome(p: str) -> bool:
+        return len(words(p)) <= 8 and not _is_sentence(p)
+
+    start, end = 0, len(paras)
+    while start < end and chrome(paras[start]):
+        start += 1
+    while end > start and chrome(paras[end - 1]):
+        end -= 1
+    return paras[start:end]
+
+
+def _run_trafilatura(tree: HtmlElement, url: str, fast: bool) -> Any | None:
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        fast=fast,
+        with_metadata=True,
+        include_comments=False,
+        include_links=False,
+        include_tables=True,
+    )
+
+
+def _prose(lines: list[str], shares: list[float]) -> int:
+    """Characters of running prose: unlinked lines of ten words or more."""
+    return sum(
+        len(ln) for ln, sh in zip(lines, shares, strict=True) if sh < 0.5 and len(words(ln)) >= 10
+    )
+
+
+def _better_backup(
+    lines: list[str], shares: list[float], b_lines: list[str], b_shares: list[float], min_words: int
+) -> bool:
+    """Take the readability/jusText-compared result when the first pass found too little,
+    or about as much prose with far less non-prose around it (a sidebar caught by the first pass).
+    """
+    b_total = sum(map(len, b_lines))
+    if not b_total:
+        return False
+    if sum(len(words(line)) for line in lines) < min_words:
+        return b_total > sum(map(len, lines))
+    prose, b_prose = _prose(lines, shares), _prose(b_lines, b_shares)
+    if b_prose < 0.8 * prose:
+        return False
+    return b_prose / b_total > prose / max(1, sum(map(len, lines))) + 0.3
+
+
+def extract_text(
+    tree: HtmlElement, url: str, options: ExtractOptions, headlines: list[str]
+) -> tuple[Any | None, list[str], float, str | None]:
+    """Body of ``tree``: (trafilatura document, lines, link density, fallback used).
+
+    trafilatura's own extractor runs first; only when it finds too little
+    (fewer than ``min_words`` words) does the slower comparison with
+    readability and jusText run (``fallback`` says so).
+    """
+    anchors = _anchor_texts(tree)
+    doc = _run_trafilatura(tree, url, fast=True)
+    lines, shares = (
+        _body_lines(doc.body, anchors) if doc is not None and doc.body is not None else ([], [])
+    )
+    fallback = None
+    total = sum(map(len, lines))
+    thin = sum(len(words(line)) for line in lines) < options.min_words
+    # the second pass can only win when the first is thin or mostly non-prose
+    if options.fallback and (thin or _prose(lines, shares) / max(1, total) < 0.7):
+        backup = _run_trafilatura(tree, url, fast=False)
+        if backup is not None and backup.body is not None:
+            b_lines, b_shares = _body_lines(backup.body, anchors)
+            if _better_backup(lines, shares, b_lines, b_shares, options.min_words):
+                doc, lines, shares, fallback = backup, b_lines, b_shares, "readability_justext"
+    if doc is None or not lines:
+        return doc, [], 0.0, fallback
+    total = sum(len(line) for line in lines)
+    density = sum(len(line) * s for line, s in zip(lines, shares, strict=True)) / max(1, total)
+    if options.cleanup:
+        lines = clean_paragraphs(lines, shares, [*headlines, doc.title or ""], doc.description)
+    return doc, lines, density, fallback
+
+
+def extract(html: str, url: str, options: ExtractOptions | None = None) -> Extraction:
+    """Body text and metadata of one page (no article detection)."""
+    tree = parse_html(html)
+    if tree is None:
+        return Extraction()
+    return _extract_tree(tree, url, options or ExtractOptions(), {})
+
+
+# --- metadata -------------------------------------------------------------------
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")  # noqa: RUF001
+
+
+def _site_tokens(site_name: str | None, url: str) -> set[str]:
+    """Normalised names a site goes by: og:site_name and its host's labels."""
+    names = set()
+    if site_name:
+        names.add(normalize_text(site_name))
+    host = site_of(url)
+    labels = [lab for lab in host.split(".") if lab not in {"www", "m", "amp", "com", "co"}]
+    for label in labels[:-1] or labels:
+        names.add(label)
+    return {n for n in names if n}
+
+
+def _is_site_name(segment: str, names: set[str]) -> bool:
+    seg = normalize_text(segment)
+    compact = re.sub(r"[\W_]+", "", seg)
+    for name in names:
+        name_compact = re.sub(r"[\W_]+", "", name)
+        if not name_compact:
+            continue
+        if seg == name or compact == name_compact:
+            return True
+        if len(name_compact) >= 3 and (name_compact in compact or compact in name_compact):
+            return len(words(seg)) <= 5
+    return False
+
+
+def clean_title(raw: str | None, h1: str | None, site_name: str | None, url: str) -> str | None:
+    """The article's headline: the page title without its " | Site Name" part."""
+    candidates = [c for c in (raw, h1) if c and c.strip()]
+    if not candidates:
+        return None
+    title = " ".join(candidates[0].split())
+    heading = " ".join((h1 or "").split())
+    # the <h1> is the headline when the title merely decorates it
+    if heading and len(words(heading)) >= 2 and normalize_text(heading) in normalize_text(title):
+        return heading
+    names = _site_tokens(site_name, url)
+    # "Site Name: Headline"
+    prefix = re.match(r"^(.{2,40}?):\s+(.+)$", title)
+    if prefix and _is_site_name(prefix.group(1), names):
+        title = prefix.group(2)
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) > 1:
+        while len(parts) > 1 and _is_site_name(parts[-1], names):
+            parts.pop()
+        while len(parts) > 1 and _is_site_name(parts[0], names):
+            parts.pop(0)
+        title = " - ".join(parts) if len(parts) > 1 else parts[0]
+        # "Headline | Section | Site": keep the longest part when the rest is short labels
+        parts = _TITLE_SEPARATORS.split(title)
+        if len(parts) > 1:
+            longest = max(parts, key=len)
+            if all(len(words(p)) <= 3 for p in parts if p is not longest):
+                title = longest
+    return title.strip() or None
+
+
+def _h1(tree: HtmlElement) -> str | None:
+    heads = tree.xpath("//h1")
+    texts = [" ".join("".join(h.itertext()).split()) for h in heads]
+    texts = [t for t in texts if t]
+    return texts[0] if len(texts) >= 1 else None
+
+
+def _iso_datetime(value: Any) -> str | None:
+    """ISO 8601 form of a date or datetime string, or None."""
+    if not value or not isinstance(value, str):
+        return None
+    raw = value.strip()
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # unknown zone names ("EST") parse as naive
+                parsed = date_parser.parse(raw)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    if len(raw) <= 10 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        return parsed.date().isoformat()
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+        return parsed.isoformat().replace("+00:00", "Z")
+    return parsed.isoformat()
+
+
+def _published(tree: HtmlElement, doc: Any, hints: dict[str, Any]) -> str | None:
+    """Publication time: page markup, then sitemap/feed date, then htmldate, then lastmod."""
+    for obj in json_ld_objects(tree):
+        value = obj.get("datePublished")
+        if isinstance(value, str) and _iso_datetime(value):
+            return _iso_datetime(value)
+    meta = _meta(
+        tree,
+        "article:published_time",
+        "datePublished",
+        "pubdate",
+        "publishdate",
+        "og:published_time",
+        "dc.date.issued",
+        "sailthru.date",
+    )
+    if meta and _iso_datetime(meta):
+        return _iso_datetime(meta)
+    # a news sitemap's or feed's publication date beats htmldate's guess (often from the URL)
+    if _iso_datetime(hints.get("published")):
+        return _iso_datetime(hints.get("published"))
+    if doc is not None and getattr(doc, "date", None) and _iso_datetime(doc.date):
+        return _iso_datetime(doc.date)
+    return _iso_datetime(hints.get("lastmod"))
+
+
+def _canonical(tree: HtmlElement, url: str, options: ExtractOptions) -> str:
+    """The page's declared canonical URL when believable, else the fetched URL."""
+    candidates = tree.xpath('//link[@rel="canonical"]/@href') + tree.xpath(
+        '//meta[@property="og:url"]/@content'
+    )
+    own_kind = url_page_kind(url)
+    for href in candidates:
+        href = str(href).strip()
+        if not href:
+            continue
+        target = urljoin(url, href)
+        parts = urlsplit(target)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            continue
+        kind = url_page_kind(target)
+        if kind == "home" and own_kind != "home":
+            continue  # a site-wide canonical pointing at the home page
+        if kind == "not_article" and own_kind != "not_article":
+            continue  # points at a tag or section page: not this article
+        return canonicalize(target, options.tracking_params)
+    return canonicalize(url, options.tracking_params)
+
+
+def _split_authors(value: str | None) -> list[str]:
+    if not value:
+        return []
+    out: list[str] = []
+    for name in re.split(r"\s*;\s*", value):
+        name = " ".join(name.split())
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _tags(tree: HtmlElement, doc: Any) -> list[str]:
+    found: list[str] = []
+    for value in (getattr(doc, "tags", None) or []) + (getattr(doc, "categories", None) or []):
+        found.append(str(value))
+    found += [str(v) for v in tree.xpath('//meta[@property="article:tag"]/@content')]
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in found:
+        for piece in tag.split(","):
+            piece = " ".join(piece.split())
+            if piece and normalize_text(piece) not in seen:
+                seen.add(normalize_text(piece))
+                out.append(piece)
+    return out
+
+
+# --- record -------------------------------------------------------------------
+
+
+def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | Skip:
+    """The article record of ``page``, or why it is skipped. Top-level and picklable."""
+    if page.status and page.status >= 400:
+        return Skip("http_error", str(page.status))
+    tree = parse_html(page.html)
+    if tree is None:
+        return Skip("empty_html")
+    evidence = PageEvidence.from_tree(tree)
+    detector = ArticleDetector(options.min_words, options.max_link_density)
+    if url_page_kind(page.url) == "home":
+        return Skip("not_article", "home page")
+    try:
+        ext = _extract_tree(tree, page.url, options, page.hints)
+    except Exception as exc:  # trafilatura raises on pathological markup
+        return Skip("extract_error", type(exc).__name__)
+    verdict = detector.decide(
+        page.url, evidence, page.source, word_count(ext.text), ext.link_density
+    )
+    if not verdict.is_article:
+        return Skip(
+            verdict.reason, f"{word_count(ext.text)} words, link density {ext.link_density:.2f}"
+        )
+    canonical = ext.canonical_url or canonicalize(page.url, options.tracking_params)
+    crawl_meta: dict[str, Any] = {
+        "source": page.source,
+        "hints": dict(page.hints),
+        "validators": dict(page.validators),
+        "detected_by": verdict.reason,
+    }
+    if ext.fallback:
+        crawl_meta["extract_fallback"] = ext.fallback
+    return ArticleRecord(
+        id=record_id(canonical),
+        url=page.url,
+        canonical_url=canonical,
+        title=ext.title,
+        text=ext.text,
+        language=None,
+        language_confidence=None,
+        published=ext.published,
+        authors=ext.authors,
+        site=site_of(canonical),
+        description=ext.description,
+        tags=ext.tags,
+        fetched_at=page.fetched_at,
+        word_count=word_count(ext.text),
+        content_hash=content_hash(ext.text),
+        crawl_meta=crawl_meta,
+    )
+
+
+def _extract_tree(
+    tree: HtmlElement, url: str, options: ExtractOptions, hints: dict[str, Any]
+) -> Extraction:
+    site_name = _meta(tree, "og:site_name", "application-name")
+    page_title = _meta(tree, "og:title", "twitter:title") or (tree.findtext(".//title") or None)
+    h1 = _h1(tree)
+    title = clean_title(page_title, h1, site_name, url)
+    headlines = [t for t in (title, h1, page_title) if t]
+    doc, lines, density, fallback = extract_text(tree, url, options, headlines)
+    if doc is not None:
+        site_name = site_name or doc.sitename
+        title = title or clean_title(doc.title, None, site_name, url)
+    return Extraction(
+        text=join_paragraphs(lines),
+        paragraphs=lines,
+        link_density=density,
+        title=title or (hints.get("title") or None),
+        authors=_split_authors(getattr(doc, "author", None)),
+        published=_published(tree, doc, hints),
+        description=(getattr(doc, "description", None) or None),
+        site_name=site_name,
+        tags=_tags(tree, doc),
+        canonical_url=_canonical(tree, url, options),
+        fallback=fallback,
+    )

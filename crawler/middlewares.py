@@ -1,0 +1,303 @@
+"""Safety middlewares: thin Scrapy glue around the pure checks in ``crawler/safety.py``.
+
+Downloader side (numbers are ``DOWNLOADER_MIDDLEWARES`` orders):
+
+- ``AddressGuardMiddleware`` (40): refuses non-HTTP schemes, private / loopback /
+  link-local targets and redirects that lead off the start sites.
+- ``RetryBackoffMiddleware`` (540): waits exponentially longer before each retry
+  and counts requests that failed for good.
+- ``BodyCheckMiddleware`` (560): skips empty bodies, 204s and binary bodies
+  before any spider callback sees them.
+- ``BoundedDecompressionMiddleware`` (590, replaces Scrapy's
+  ``HttpCompressionMiddleware``): the same size-bounded decompression, counted.
+- ``RedirectGuardMiddleware`` (610): looks at a redirect's ``Location`` before
+  Scrapy's ``RedirectMiddleware`` follows it.
+
+Spider side: ``TrapFilterMiddleware`` strips session ids from outgoing request
+URLs and drops URLs shaped like spider traps.
+
+Every refusal increments ``skip/<reason>`` and logs one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.asyncio import run_in_thread, sleep
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import CancelledError
+
+from crawler import safety
+
+logger = logging.getLogger(__name__)
+
+
+def _skip(
+    crawler: Crawler, reason: str, url: str, detail: str = "", level: int = logging.INFO
+) -> None:
+    assert crawler.stats is not None
+    crawler.stats.inc_value(f"skip/{reason}")
+    logger.log(level, "Skipped %s (%s)%s", url, reason, f": {detail}" if detail else "")
+
+
+def start_hosts(spider: Any) -> list[str]:
+    """Hosts the user asked to crawl: ``spider.start_hosts``, else allowed domains or start URLs."""
+    hosts = getattr(spider, "start_hosts", None) or getattr(spider, "allowed_domains", None)
+    if not hosts:
+        urls = getattr(spider, "start_list", None) or getattr(spider, "start_urls", None) or []
+        hosts = [urlsplit(u).hostname or "" for u in urls]
+    return [h for h in hosts if h]
+
+
+class AddressGuardMiddleware:
+    """Refuses bad schemes, private addresses and off-site redirects (SSRF protection).
+
+    Private, loopback and link-local targets are allowed only when they are a
+    start host the user named, or when ``ALLOW_LOOPBACK`` is on (tests).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.allow_private = crawler.settings.getbool("ALLOW_LOOPBACK")
+        self.extra_hosts = [h.strip() for h in crawler.settings.getlist("ALLOWED_REDIRECT_HOSTS")]
+        self._resolved: dict[str, bool] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
+        return cls(crawler)
+
+    def _starts(self) -> list[str]:
+        return start_hosts(self.crawler.spider)
+
+    def _is_start_host(self, host: str) -> bool:
+        return safety.bare_host(host) in {safety.bare_host(h) for h in self._starts()}
+
+    async def _host_is_private(self, host: str) -> bool:
+        """True when ``host`` is, or resolves to, a non-public address."""
+        host = host.lower().strip("[]")
+        if host in self._resolved:
+            return self._resolved[host]
+        if safety.is_ip_literal(host):
+            private = not safety.is_public_ip(host)
+        elif safety.is_local_name(host):
+            private = True
+        else:
+            try:
+                infos = await run_in_thread(socket.getaddrinfo, host, None)
+            except OSError:
+                private = False  # unresolvable: the download fails and is counted there
+            else:
+                private = any(not safety.is_public_ip(str(info[4][0])) for info in infos)
+        self._resolved[host] = private
+        return private
+
+    async def process_request(self, request: Request) -> None:
+        parsed = urlparse_cached(request)
+        if parsed.scheme.lower() not in safety.ALLOWED_SCHEMES:
+            _skip(self.crawler, "bad_scheme", request.url, level=logging.WARNING)
+            raise IgnoreRequest(f"scheme {parsed.scheme!r} is not crawled")
+        host = parsed.hostname or ""
+        if request.meta.get("redirect_urls") and not redirect_allowed(
+            host, self._starts(), self.extra_hosts
+        ):
+            _skip(
+                self.crawler,
+                "offsite_redirect",
+                request.url,
+                f"from {request.meta['redirect_urls'][0]}",
+            )
+            raise IgnoreRequest(f"redirect to another host: {host}")
+        if (
+            not self.allow_private
+            and not self._is_start_host(host)
+            and await self._host_is_private(host)
+        ):
+            _skip(self.crawler, "private_address", request.url, level=logging.WARNING)
+            raise IgnoreRequest(f"{host} is a private address")
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Refuses an answer that came from a private address (DNS rebinding)."""
+        ip = response.ip_address
+        host = urlparse_cached(request).hostname or ""
+        if (
+            ip is not None
+            and not self.allow_private
+            and not self._is_start_host(host)
+            and not safety.is_public_ip(str(ip))
+        ):
+            _skip(
+                self.crawler, "private_address", request.url, f"connected to {ip}", logging.WARNING
+            )
+            raise IgnoreRequest(f"{host} answered from private address {ip}")
+        return response
+
+
+def redirect_allowed(host: str, starts: Iterable[str], extra: Iterable[str]) -> bool:
+    """True when a redirect may lead to ``host``: a start site or an allowed extra host."""
+    return safety.host_allowed(host, [*starts, *extra])
+
+
+class RedirectGuardMiddleware:
+    """Checks a 3xx ``Location`` before Scrapy's ``RedirectMiddleware`` follows it."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.extra_hosts = [h.strip() for h in crawler.settings.getlist("ALLOWED_REDIRECT_HOSTS")]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
+        if not crawler.settings.getbool("REDIRECT_ENABLED", True):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location:
+            return response
+        if request.meta.get("dont_redirect"):
+            return response
+        target = urljoin(request.url, location.decode("latin-1").strip())
+        parts = urlsplit(target)
+        if parts.scheme.lower() not in safety.ALLOWED_SCHEMES:
+            _skip(
+                self.crawler, "bad_scheme", target, f"redirect from {request.url}", logging.WARNING
+            )
+            raise IgnoreRequest(f"redirect to scheme {parts.scheme!r}")
+        if not redirect_allowed(
+            parts.hostname or "", start_hosts(self.crawler.spider), self.extra_hosts
+        ):
+            _skip(self.crawler, "offsite_redirect", target, f"redirect from {request.url}")
+            raise IgnoreRequest(f"redirect to another host: {parts.hostname}")
+        return response
+
+
+class BodyCheckMiddleware:
+    """Skips empty bodies, 204s and binary bodies (PDF, images, archives) served as pages."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BodyCheckMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not 200 <= response.status < 300:
+            return response
+        path = urlparse_cached(request).path
+        if safety.is_empty_body(response.status, response.body):
+            if path == "/robots.txt":  # an empty robots.txt is valid and allows everything
+                return response
+            _skip(self.crawler, "empty_body", request.url, f"status {response.status}")
+            raise IgnoreRequest("empty body")
+        kind = safety.sniff_binary(response.body)
+        if kind is None:
+            return response
+        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if kind == "gzip" and "html" not in ctype:
+            return response  # a gzipped sitemap (sitemap.xml.gz); discovery unpacks it
+        _skip(self.crawler, "binary_body", request.url, f"{kind} served as {ctype or 'no type'}")
+        raise IgnoreRequest(f"binary body ({kind})")
+
+
+class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression (bounded by ``DOWNLOAD_MAXSIZE``), with ``skip/too_large`` counted."""
+
+    def process_response(self, request: Request, response: Response) -> Any:  # type: ignore[override]
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:
+            if self.stats is not None:
+                self.stats.inc_value("skip/too_large")
+            raise
+
+
+class RetryBackoffMiddleware:
+    """Exponential backoff before retries; ``skip/failed`` once retries are exhausted.
+
+    Sits below Scrapy's ``RetryMiddleware`` (550): a 5xx answer or a download
+    error that reaches it was given up on.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE")
+        self.maximum = settings.getfloat("RETRY_BACKOFF_MAX")
+        self.failed_codes = {c for c in settings.getlist("RETRY_HTTP_CODES")}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        delay = safety.backoff_delay(request.meta.get("retry_times", 0), self.base, self.maximum)
+        if delay > 0:
+            logger.debug("Retry %d of %s in %.1fs", request.meta["retry_times"], request.url, delay)
+            await sleep(delay)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if str(response.status) in self.failed_codes or response.status in self.failed_codes:
+            _skip(self.crawler, "failed", request.url, f"status {response.status}", logging.DEBUG)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, IgnoreRequest):
+            return
+        if isinstance(exception, (DownloadCancelledError, CancelledError)):
+            _skip(self.crawler, "too_large", request.url, str(exception))
+            return
+        _skip(
+            self.crawler,
+            "failed",
+            request.url,
+            f"{type(exception).__name__}: {exception}",
+            logging.DEBUG,
+        )
+
+
+class TrapFilterMiddleware(BaseSpiderMiddleware):
+    """Strips session ids from outgoing request URLs and drops URLs shaped like spider traps.
+
+    Besides the URL shapes of ``safety.trap_reason`` it bounds chains of
+    same-shaped hops (``/cal/2026/05/01`` -> ``/cal/2026/05/02`` -> ...) to
+    ``TRAP_MAX_CHAIN``: calendar "next" links never end, and pagination does not
+    add to the link depth.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.max_chain = crawler.settings.getint("TRAP_MAX_CHAIN")
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if response is None or request.dont_filter:
+            return request  # start requests and the spider's own discovery documents
+        assert self.crawler.stats is not None
+        clean = safety.strip_session_ids(request.url)
+        if clean != request.url:
+            self.crawler.stats.inc_value("discovery/session_ids_stripped")
+            logger.debug("Stripped session id: %s -> %s", request.url, clean)
+            request = request.replace(url=clean)
+        reason = safety.trap_reason(request.url)
+        if reason is None and self.max_chain > 0:
+            chain = 0
+            if safety.url_template(request.url) == safety.url_template(response.url):
+                chain = response.meta.get("trap_chain", 0) + 1
+            if chain > self.max_chain:
+                reason = "chain"
+            request.meta["trap_chain"] = chain
+        if reason is not None:
+            self.crawler.stats.inc_value(f"skip/trap/{reason}")
+            _skip(self.crawler, "trap", request.url, reason, logging.DEBUG)
+            return None
+        return request

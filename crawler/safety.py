@@ -1,0 +1,256 @@
+"""Pure safety checks: binary bodies, private addresses, redirect targets, spider traps.
+
+The middlewares in ``crawler/middlewares.py`` adapt Scrapy objects to these
+functions; everything here takes strings or bytes and returns values.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+#: Magic numbers of formats that are never an HTML page (checked at offset 0).
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"BM", "bmp"),
+    (b"\x00\x00\x01\x00", "ico"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"(\xb5/\xfd", "zstd"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"\x7fELF", "elf"),
+    (b"MZ", "exe"),
+    (b"wOFF", "woff"),
+    (b"wOF2", "woff2"),
+    (b"OggS", "ogg"),
+    (b"fLaC", "flac"),
+    (b"ID3", "mp3"),
+    (b"\x1aE\xdf\xa3", "webm"),
+    (b"SQLite format 3\x00", "sqlite"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
+    (b"\x00asm", "wasm"),
+)
+_RIFF_KINDS = {b"WEBP": "webp", b"WAVE": "wav", b"AVI ": "avi"}
+_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def sniff_binary(body: bytes) -> str | None:
+    """The binary format ``body`` is in ("pdf", "png", "zip", ...), or None if it may be text."""
+    head = body[:64]
+    if head.startswith(b"RIFF") and len(head) >= 12:
+        return _RIFF_KINDS.get(head[8:12], "riff")
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    for magic, kind in MAGIC:
+        if head.startswith(magic):
+            if kind == "bmp" and not _plausible_bmp(body):
+                continue
+            if kind == "exe" and b"This program" not in body[:512]:
+                continue
+            return kind
+    # NUL bytes never occur in 8-bit or UTF-8 HTML; UTF-16/32 text has a BOM or starts with "<"
+    window = body[:2048]
+    if b"\x00" in window and not window.startswith(_TEXT_BOMS):
+        stripped = window.lstrip(b"\x00 \t\r\n")
+        if not (stripped.startswith(b"<") and _looks_utf16(window)):
+            return "binary"
+    return None
+
+
+def _plausible_bmp(body: bytes) -> bool:
+    return len(body) >= 26 and body[14:15] in (b"\x0c", b"\x28", b"\x38", b"\x40", b"\x6c", b"\x7c")
+
+
+def _looks_utf16(window: bytes) -> bool:
+    """UTF-16/32 text without a BOM: NULs at every other (or every fourth) byte."""
+    even = window[0::2]
+    odd = window[1::2]
+    return even.count(0) > 0.8 * len(even) or odd.count(0) > 0.8 * len(odd)
+
+
+def is_empty_body(status: int, body: bytes) -> bool:
+    """A 204, or a 2xx answer without a single non-blank byte."""
+    return status == 204 or (200 <= status < 300 and not body.strip())
+
+
+# -- addresses ------------------------------------------------------------------
+
+
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_public_ip(ip: str) -> bool:
+    """False for private, loopback, link-local, multicast, reserved and unspecified addresses."""
+    try:
+        addr = ipaddress.ip_address(ip.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_global and not addr.is_multicast
+
+
+def is_local_name(host: str) -> bool:
+    """Host names that always mean this machine or the local network."""
+    host = host.lower().rstrip(".")
+    return (
+        host in {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+        or host.endswith((".localhost", ".local", ".internal", ".home.arpa"))
+        or (not is_ip_literal(host) and "." not in host)
+    )
+
+
+ALLOWED_SCHEMES: frozenset[str] = frozenset({"http", "https"})
+
+
+def scheme_allowed(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ALLOWED_SCHEMES
+
+
+# -- hosts ------------------------------------------------------------------------
+
+
+def bare_host(host: str) -> str:
+    """Lower-cased host without port, trailing dot or leading ``www.``."""
+    host = (host or "").lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def host_allowed(host: str, allowed: Iterable[str]) -> bool:
+    """True when ``host`` is one of ``allowed``, its www variant, a subdomain or a parent domain."""
+    target = bare_host(host)
+    if not target:
+        return False
+    for site in allowed:
+        site = bare_host(site)
+        if site and (target == site or target.endswith("." + site)):
+            return True
+        if "." in target and site.endswith("." + target):  # m.example.com -> example.com
+            return True
+    return False
+
+
+# -- URLs and traps -------------------------------------------------------------
+
+#: Query parameters and path parameters that carry a session, not a page.
+SESSION_PARAMS: frozenset[str] = frozenset(
+    {
+        "sid",
+        "sessid",
+        "session",
+        "sessionid",
+        "session_id",
+        "phpsessid",
+        "jsessionid",
+        "aspsessionid",
+        "cfid",
+        "cftoken",
+        "zenid",
+        "osCsid",
+        "s",
+    }
+)
+_SESSION_VALUE = re.compile(r"^[0-9A-Za-z_\-]{16,}$")
+_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sessionid|sid)=[^/?#;]*", re.I)
+_ASP_SESSION = re.compile(r"/\(S\([0-9a-z]{16,}\)\)", re.I)
+_DATE_IN_URL = re.compile(
+    r"(?<!\d)((?:19|2\d|30)\d\d)[-/_.](0?[1-9]|1[0-2])(?:[-/_.]([0-2]?\d|3[01]))?(?!\d)"
+)
+_YEAR_PARAM = re.compile(r"(?:^|&)(?:year|yr|y|jahr|annee|anno)=(\d{4})(?:&|$)", re.I)
+
+
+def strip_session_ids(url: str) -> str:
+    """``url`` without session identifiers in the query or path (``;jsessionid=``, ``/(S(...))``).
+
+    ``s`` and ``sid`` only count as sessions when their value looks like a token.
+    """
+    parts = urlsplit(url)
+    path = _ASP_SESSION.sub("", _PATH_SESSION.sub("", parts.path))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not _is_session_param(k, v)]
+    query = urlencode(kept) if len(kept) != len(pairs) else parts.query
+    if path == parts.path and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+
+
+def _is_session_param(name: str, value: str) -> bool:
+    lowered = name.lower()
+    if lowered not in {p.lower() for p in SESSION_PARAMS}:
+        return False
+    if lowered in {"s", "sid", "session"}:
+        return bool(_SESSION_VALUE.match(value))
+    return True
+
+
+def trap_reason(url: str, today: date | None = None, max_future_years: int = 1) -> str | None:
+    """Why ``url`` looks like a spider trap, or None.
+
+    Reasons: ``repeated_path`` (a path segment three times or more, the mark of
+    relative-link loops), ``repeated_param`` (a query key repeated), ``many_params``
+    (more than 12 query parameters), ``long_param`` (a query value over 500
+    characters), ``future_date`` (a calendar date beyond next year).
+    """
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if segments:
+        counts: dict[str, int] = {}
+        for seg in segments:
+            counts[seg] = counts.get(seg, 0) + 1
+        if max(counts.values()) >= 3 and len(segments) >= 3:
+            return "repeated_path"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)) and len(keys) - len(set(keys)) >= 2:
+        return "repeated_param"
+    if len(pairs) > 12:
+        return "many_params"
+    if any(len(v) > 500 for _, v in pairs):
+        return "long_param"
+    limit = (today or date.today()).year + max_future_years
+    for match in _DATE_IN_URL.finditer(parts.path + "?" + parts.query):
+        if int(match.group(1)) > limit:
+            return "future_date"
+    for match in _YEAR_PARAM.finditer(parts.query):
+        if int(match.group(1)) > limit:
+            return "future_date"
+    return None
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def url_template(url: str) -> str:
+    """The shape of ``url``: host, path and query keys with digit runs replaced by ``#``.
+
+    A calendar's ``/cal/2026/05/01`` and ``/cal/2026/05/02`` share a shape, as do
+    ``?page=2`` and ``?page=3``; a long chain of same-shaped hops is a trap.
+    """
+    parts = urlsplit(url)
+    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return _DIGITS.sub("#", f"{(parts.hostname or '').lower()}{parts.path}?{'&'.join(keys)}")
+
+
+def backoff_delay(retry_times: int, base: float, maximum: float) -> float:
+    """Seconds to wait before retry number ``retry_times`` (1, 2, ...): base * 2**(n-1), capped."""
+    if retry_times <= 0 or base <= 0:
+        return 0.0
+    return min(maximum, base * (2 ** (retry_times - 1)))

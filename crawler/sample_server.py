@@ -1,0 +1,100 @@
+"""A static web server on 127.0.0.1 for the bundled sample site (``samples/newsroom``).
+
+It serves a folder the way a simple news host would: ``/path/`` maps to
+``path/index.html``, query strings are ignored, and ``{{BASE}}`` in text files
+is replaced by the server's own base URL (sitemaps and feeds need absolute
+URLs, and the port is only known once the server listens). Every requested
+path is recorded, so a caller can tell what the crawler fetched.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+SAMPLE_SITE = Path(__file__).resolve().parent.parent / "samples" / "newsroom"
+
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".css": "text/css",
+}
+_TEXT = {".html", ".xml", ".txt", ".css"}
+
+
+class SampleSiteServer:
+    """Serves ``root`` on 127.0.0.1 at a free port until ``stop()`` (or the ``with`` block ends)."""
+
+    def __init__(self, root: Path = SAMPLE_SITE, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.root = Path(root).resolve()
+        self.requested: list[str] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), self._handler())
+        self._httpd.daemon_threads = True
+        self.base = f"http://{host}:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def start(self) -> SampleSiteServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> SampleSiteServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def resolve(self, url_path: str) -> Path | None:
+        """The file that answers ``url_path``, or None (outside the root or missing)."""
+        candidate = (self.root / unquote(url_path).lstrip("/")).resolve()
+        if candidate != self.root and self.root not in candidate.parents:
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+
+    def body(self, file: Path) -> bytes:
+        data = file.read_bytes()
+        if file.suffix in _TEXT:
+            data = data.replace(b"{{BASE}}", self.base.encode())
+        return data
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                path = urlsplit(self.path).path
+                with server._lock:
+                    server.requested.append(self.path)
+                file = server.resolve(path)
+                if file is None:
+                    status, body, ctype = 404, b"<h1>Not found</h1>", "text/html; charset=utf-8"
+                else:
+                    status, body = 200, server.body(file)
+                    ctype = _TYPES.get(file.suffix) or (
+                        mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+                    )
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_HEAD = do_GET
+
+        return Handler

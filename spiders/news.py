@@ -1,0 +1,519 @@
+"""`scrapy crawl news -a start=URL[,URL...] [-a max_pages=N]`: find a news site's articles.
+
+For a site root the spider reads robots.txt ``Sitemap:`` lines, ``/sitemap.xml``,
+``/sitemap_index.xml`` and the feeds the start page announces. When those list
+article URLs, they are the articles; when a site has neither, the spider follows
+same-site links from the start page through section and listing pages and their
+pagination, within a page budget. A start URL that is a sitemap or a feed is read
+as such; any other non-root start URL is a listing page to follow links from.
+
+Every page that may be an article goes to the pipelines as a ``FetchedPage``; the
+extract pipeline decides what is an article. URLs an earlier run already emitted
+are not requested again unless their sitemap ``lastmod`` or feed date is newer;
+then they are requested with ``If-None-Match`` / ``If-Modified-Since``.
+The parsing lives in ``crawler/discovery.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler import discovery
+from crawler.charset import decode_html
+from crawler.items import FetchedPage
+from crawler.run import utc_now_iso
+from crawler.urls import canonicalize
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
+_KIND_PRIORITY = {"pagination": 30, "listing": 10, "": 5, "article": 0}
+
+
+@dataclass
+class SiteState:
+    """Discovery bookkeeping for one start URL's site."""
+
+    host: str  # bare host (no "www."): links to it and its subdomains are same-site
+    start_url: str
+    budget: int
+    pages: int = 0  # candidate and listing pages requested (the page budget)
+    sitemap_files: int = 0
+    found: int = 0  # article URLs listed by sitemaps and feeds
+    link_mode: bool = False
+    start_html: str | None = None
+    start_page_url: str | None = None
+    docs: set[str] = field(default_factory=set)  # sitemaps and feeds requested
+    seen: set[str] = field(default_factory=set)  # canonical URLs of pages requested
+    known: dict[str, str | None] = field(default_factory=dict)  # emitted before: lastmod seen
+    source: Any = None  # the crawler.sources.SiteSource of a -a sources=FILE site
+
+
+def _bare_host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _iso(value: str | None) -> str | None:
+    """A sitemap or feed date as ISO 8601 UTC; unreadable dates are kept as given."""
+    return discovery.iso_date(value) or value
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() if value else None
+
+
+class NewsSpider(Spider):
+    """Discovers and fetches the articles of the sites given with ``-a start=...``."""
+
+    name = "news"
+
+    def __init__(
+        self,
+        start: str = "",
+        max_pages: str | int | None = None,
+        sources: str = "",
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.site_sources: list[Any] = []
+        if sources:
+            from crawler.sources import load_sources
+
+            self.site_sources = load_sources(sources)
+        urls = [u.strip() for u in start.split(",") if u.strip()]
+        if not urls and not self.site_sources:
+            raise ValueError("scrapy crawl news needs -a start=URL[,URL...] or -a sources=FILE")
+        self.start_list = [u if "://" in u else "https://" + u for u in urls]
+        self.max_pages_arg = int(max_pages) if max_pages not in (None, "") else None
+        hosts = {_bare_host(u) for u in self.start_list}
+        for source in self.site_sources:
+            hosts |= {_bare_host(u) for u in [*source.start, *source.sitemaps, *source.feeds]}
+        self.allowed_domains = sorted(hosts)
+        self.sites: dict[str, SiteState] = {}
+        self._store: Any = None
+        self._store_failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.budget = spider.max_pages_arg or settings.getint("MAX_PAGES", 1000)
+        spider.max_depth = settings.getint("DISCOVERY_MAX_DEPTH", 6)
+        spider.max_url_length = settings.getint("DISCOVERY_MAX_URL_LENGTH", 2000)
+        spider.sitemap_max_urls = settings.getint("SITEMAP_MAX_URLS", 50000)
+        spider.sitemap_max_depth = settings.getint("SITEMAP_MAX_DEPTH", 4)
+        spider.sitemap_max_files = settings.getint("SITEMAP_MAX_FILES", 200)
+        spider.sitemap_max_bytes = settings.getint("SITEMAP_MAX_BYTES", 50 * 1024 * 1024)
+        spider.tracking_params = settings.getlist("TRACKING_PARAMS")
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        return spider
+
+    # ------------------------------------------------------------------ start
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_list:
+            for request in self._start_requests(url, self._site_for(url)):
+                yield request
+        for source in self.site_sources:
+            for url in source.start:
+                for request in self._start_requests(url, self._site_for(url, source)):
+                    yield request
+            for url in [*source.sitemaps, *source.feeds]:
+                self._count("discovery/start/document")
+                req = self._doc_request(url, self._site_for(url, source), 0, is_start=True)
+                if req is not None:
+                    yield req
+
+    def source_for(self, url: str) -> Any:
+        """The sources-file entry (``crawler.sources.SiteSource``) of ``url``'s site, if any."""
+        site = self.sites.get(_bare_host(url))
+        return site.source if site is not None else None
+
+    def _site_for(self, url: str, source: Any = None) -> SiteState:
+        host = _bare_host(url)
+        site = self.sites.get(host)
+        if site is None:
+            budget = self.budget
+            if source is not None and source.max_pages and not self.max_pages_arg:
+                budget = source.max_pages
+            site = self.sites[host] = SiteState(host, url, budget, source=source)
+        return site
+
+    def _start_requests(self, url: str, site: SiteState) -> Iterator[Request]:
+        parts = urlsplit(url)
+        if discovery.looks_like_sitemap_url(url) or discovery.looks_like_feed_url(url):
+            self._count("discovery/start/document")
+            req = self._doc_request(url, site, depth=0, is_start=True)
+            if req is not None:
+                yield req
+            return
+        root = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+        if parts.path in ("", "/") and not parts.query and site.source and site.source.sitemaps:
+            self._count("discovery/start/site")  # the sources file names the sitemaps
+        elif parts.path in ("", "/") and not parts.query:
+            self._count("discovery/start/site")
+            yield Request(
+                root + "robots.txt",
+                callback=self.parse_robots,
+                errback=self._doc_failed,
+                meta={"site": site.host},
+                dont_filter=True,
+                priority=100,
+            )
+            for path in ("sitemap.xml", "sitemap_index.xml"):
+                req = self._doc_request(root + path, site, depth=0)
+                if req is not None:
+                    yield req
+        else:
+            self._count("discovery/start/listing")
+            site.link_mode = True
+        site.seen.add(canonicalize(url, self.tracking_params))
+        yield Request(
+            url,
+            callback=self.parse_start,
+            errback=self._doc_failed,
+            meta={"site": site.host, "discovery_depth": 0},
+            dont_filter=True,
+            priority=90,
+        )
+
+    # -------------------------------------------------------------- documents
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        site = self.sites[response.meta["site"]]
+        text = response.body.decode("utf-8", "replace") if response.status == 200 else ""
+        for url in discovery.robots_sitemaps(text, response.url):
+            self._count("discovery/robots_sitemaps")
+            req = self._doc_request(url, site, depth=0)
+            if req is not None:
+                yield req
+
+    def _doc_request(
+        self, url: str, site: SiteState, depth: int, is_start: bool = False
+    ) -> Request | None:
+        """A request for a sitemap or feed, unless already requested or over the limits."""
+        key = canonicalize(url)
+        if key in site.docs:
+            self._skip("sitemap_seen", url)
+            return None
+        if depth > self.sitemap_max_depth:
+            self._skip("sitemap_depth", url)
+            return None
+        if site.sitemap_files >= self.sitemap_max_files:
+            self._skip("sitemap_budget", url)
+            return None
+        site.docs.add(key)
+        site.sitemap_files += 1
+        return Request(
+            url,
+            callback=self.parse_document,
+            errback=self._doc_failed,
+            meta={"site": site.host, "sitemap_depth": depth, "is_start": is_start},
+            dont_filter=True,
+            priority=80,
+        )
+
+    def parse_document(self, response: Response) -> Iterator[Any]:
+        """A sitemap index, urlset or feed (sniffed from the content, not the URL)."""
+        site = self.sites[response.meta["site"]]
+        body = discovery.maybe_gunzip(response.body, self.sitemap_max_bytes)
+        if body is None:
+            self._skip("sitemap_too_large", response.url)
+            return
+        sitemap = discovery.parse_sitemap(body, response.url, self.sitemap_max_urls)
+        if sitemap.kind:
+            yield from self._read_sitemap(response, sitemap, site)
+            return
+        entries = discovery.parse_feed(body, response.url, self.sitemap_max_urls)
+        if entries is not None:
+            yield from self._read_feed(entries, site)
+        elif response.meta.get("is_start"):
+            yield from self.parse_start(response)
+        else:
+            self._skip("not_a_sitemap_or_feed", response.url)
+
+    def _read_sitemap(
+        self, response: Response, sitemap: discovery.Sitemap, site: SiteState
+    ) -> Iterator[Any]:
+        depth = response.meta.get("sitemap_depth", 0)
+        if sitemap.truncated:
+            self._count("discovery/sitemap_truncated")
+            self.logger.info(
+                "Sitemap %s lists more than %d URLs; read the first ones",
+                response.url,
+                self.sitemap_max_urls,
+            )
+        if sitemap.kind == "index":
+            self._count("discovery/sitemap_indexes")
+            children = discovery.order_sitemap_children(sitemap.entries)
+            preferred = [c for c in children if discovery.sitemap_rank(c.loc) < 2]
+            for child in children:
+                if preferred and discovery.sitemap_rank(child.loc) == 2:
+                    self._skip("sitemap_non_article", child.loc)
+                    continue
+                req = self._doc_request(child.loc, site, depth + 1)
+                if req is not None:
+                    yield req
+            return
+        self._count("discovery/sitemaps")
+        entries = sorted(
+            sitemap.entries,
+            key=lambda e: discovery.date_key(e.lastmod or e.published),
+            reverse=True,
+        )
+        for entry in entries:
+            site.found += self._on_site(entry.loc, site)
+            source = "news_sitemap" if entry.is_news else "sitemap"
+            self._count(f"discovery/{source}_urls")
+            hints = {
+                "title": entry.title,
+                "published": _iso(entry.published),
+                "language": entry.language,
+                "lastmod": _iso(entry.lastmod or entry.published),
+            }
+            req = self._page_request(entry.loc, site, source, hints, depth=0)
+            if req is not None:
+                yield req
+
+    def _read_feed(self, entries: list[discovery.FeedEntry], site: SiteState) -> Iterator[Any]:
+        self._count("discovery/feeds")
+        for entry in entries:
+            site.found += self._on_site(entry.url, site)
+            self._count("discovery/feed_urls")
+            hints = {
+                "title": entry.title,
+                "published": _iso(entry.published),
+                "lastmod": _iso(entry.updated or entry.published),
+            }
+            req = self._page_request(entry.url, site, "feed", hints, depth=0)
+            if req is not None:
+                yield req
+
+    def _doc_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self._count("discovery/document_failed")
+        self.logger.debug("Discovery document %s failed: %s", request.url, failure.value)
+
+    # ------------------------------------------------------------------ pages
+    def parse_start(self, response: Response) -> Iterator[Any]:
+        """The start page: a candidate article, the feeds it announces, links to follow."""
+        site = self.sites[response.meta["site"]]
+        html = self._decode(response)
+        if html is None:
+            body = discovery.maybe_gunzip(response.body, self.sitemap_max_bytes) or b""
+            if discovery.xml_kind(body) and not response.meta.get("sniffed"):
+                response.meta["sniffed"] = True
+                yield from self.parse_document(response)
+            return
+        yield self._item(response, html, "start", {})
+        site.start_html = html
+        site.start_page_url = response.url
+        tree = discovery.parse_html(html, response.url)
+        if tree is None:
+            return
+        for feed in discovery.feed_links(tree, response.url):
+            self._count("discovery/feed_links")
+            req = self._doc_request(feed, site, depth=0)
+            if req is not None:
+                yield req
+        if site.link_mode:
+            yield from self._follow(tree, response.url, site, 0)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        """A page that may be an article; in link-following mode also a source of links."""
+        site = self.sites[response.meta["site"]]
+        if response.status == 304:
+            self._skip("not_modified", response.url)
+            return
+        html = self._decode(response)
+        if html is None:
+            return
+        yield self._item(
+            response, html, response.meta.get("source", "listing"), response.meta.get("hints") or {}
+        )
+        if site.link_mode and response.meta.get("follow"):
+            tree = discovery.parse_html(html, response.url)
+            if tree is not None:
+                yield from self._follow(
+                    tree, response.url, site, response.meta.get("discovery_depth", 0)
+                )
+
+    def _follow(self, tree: Any, url: str, site: SiteState, depth: int) -> Iterator[Request]:
+        links = discovery.page_links(tree, url, site.host)
+        pagination = set(links.pagination)
+        for link in links.links:
+            is_next = link in pagination
+            next_depth = depth if is_next else depth + 1
+            if next_depth > self.max_depth:
+                self._skip("max_depth", link)
+                continue
+            req = self._page_request(
+                link, site, "listing", {}, next_depth, follow=True, pagination=is_next
+            )
+            if req is not None:
+                yield req
+
+    def _page_request(
+        self,
+        url: str,
+        site: SiteState,
+        source: str,
+        hints: dict[str, Any],
+        depth: int,
+        follow: bool = False,
+        pagination: bool = False,
+    ) -> Request | None:
+        """A request for a page that may be an article, or None when it is not needed."""
+        if len(url) > self.max_url_length:
+            self._skip("url_too_long", url)
+            return None
+        if site.source is not None and not site.source.allows(url):
+            self._skip("source_filter", url)
+            return None
+        kind = "pagination" if pagination else discovery.url_kind(url)
+        if follow and kind == "non_content":
+            self._skip("url_shape", url)
+            return None
+        key = canonicalize(url, self.tracking_params)
+        lastmod = hints.get("lastmod")
+        if key in site.seen:
+            return None
+        if key in site.known and not discovery.is_newer(lastmod, site.known[key]):
+            return None  # listed again (another feed or sitemap), no newer date
+        headers: dict[str, str] = {}
+        meta: dict[str, Any] = {}
+        known = self._known(url, key)
+        if known is not None:
+            if not discovery.is_newer(lastmod, known.lastmod):
+                if key not in site.known:
+                    self._skip("known_url", url)
+                site.known[key] = lastmod or site.known.get(key)
+                return None
+            self._count("discovery/changed_urls")
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+            meta["handle_httpstatus_list"] = [304]
+        if site.pages >= site.budget:
+            site.seen.add(key)
+            self._skip("page_budget", url)
+            return None
+        site.pages += 1
+        site.seen.add(key)
+        clean_hints = {k: v for k, v in hints.items() if v}
+        if kind:
+            clean_hints["url_kind"] = kind
+        meta.update(
+            site=site.host,
+            source=source,
+            hints=clean_hints,
+            discovery_depth=depth,
+            follow=follow,
+        )
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self._page_failed,
+            headers=headers or None,
+            meta=meta,
+            priority=_KIND_PRIORITY.get(kind, 0) - depth if follow else 0,
+        )
+
+    def _page_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self._count("discovery/page_failed")
+        self.logger.debug("Page %s failed: %s", request.url, failure.value)
+
+    # ------------------------------------------------------ link-following fallback
+    def _on_idle(self) -> None:
+        """When sitemaps and feeds are done and listed no article, follow links instead."""
+        scheduled = False
+        for site in self.sites.values():
+            if site.link_mode or site.found or site.start_html is None:
+                continue
+            site.link_mode = True
+            self._count("discovery/link_following_sites")
+            self.logger.info("No sitemap or feed articles for %s: following links", site.host)
+            tree = discovery.parse_html(site.start_html, site.start_page_url or site.start_url)
+            site.start_html = None
+            if tree is None:
+                continue
+            for request in self._follow(tree, site.start_page_url or site.start_url, site, 0):
+                self.crawler.engine.crawl(request)
+                scheduled = True
+        if scheduled:
+            raise DontCloseSpider
+
+    # ---------------------------------------------------------------- helpers
+    def _decode(self, response: Response) -> str | None:
+        ctype = _header(response, "Content-Type")
+        if ctype and not ctype.lower().split(";")[0].strip().startswith(_HTML_TYPES):
+            self._skip("not_html", response.url)
+            return None
+        html = decode_html(response.body, ctype)
+        if not html:
+            self._skip("undecodable", response.url)
+            return None
+        return html
+
+    def _item(
+        self, response: Response, html: str, source: str, hints: dict[str, Any]
+    ) -> FetchedPage:
+        validators = {}
+        etag = _header(response, "ETag")
+        last_modified = _header(response, "Last-Modified")
+        if etag:
+            validators["etag"] = etag
+        if last_modified:
+            validators["last_modified"] = last_modified
+        self._count(f"discovery/pages/{source}")
+        return FetchedPage(
+            url=response.url,
+            html=html,
+            fetched_at=utc_now_iso(),
+            status=response.status,
+            source=source,
+            hints=dict(hints),
+            validators=validators,
+        )
+
+    def _known(self, url: str, key: str) -> Any:
+        """The store's record of an emitted article at ``url``, or None."""
+        store = self._state_store()
+        if store is None:
+            return None
+        return store.get_by_url(key) or (store.get_by_url(url) if url != key else None)
+
+    def _state_store(self) -> Any:
+        if self._store is None and not self._store_failed:
+            try:
+                from crawler.state import store_for
+
+                self._store = store_for(self.crawler)
+            except ImportError as exc:
+                self._store_failed = True
+                self.logger.warning("No crawl state store (%s): every URL is fetched", exc)
+        return self._store
+
+    @staticmethod
+    def _on_site(url: str, site: SiteState) -> bool:
+        """True for a URL on the site that may be an article (counts as a found article)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not (host == site.host or host.endswith("." + site.host)):
+            return False
+        return discovery.url_kind(url) not in ("non_content", "listing", "pagination")
+
+    def _count(self, name: str) -> None:
+        self.crawler.stats.inc_value(name)
+
+    def _skip(self, reason: str, url: str) -> None:
+        self.crawler.stats.inc_value(f"skip/{reason}")
+        self.logger.debug("Skipped %s (%s)", url, reason)

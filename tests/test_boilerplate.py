@@ -1,0 +1,360 @@
+"""Site boilerplate: the pure learner/cleaner, and the pipeline in a real crawl."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.boilerplate import SiteBoilerplate, block_key
+from tests.articles import article_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHROME = [
+    "Follow the Harbour Gazette on Facebook and X",
+    "Sign up for our morning briefing, delivered to your inbox every weekday.",
+]
+
+
+def _article(seed: int, extra_top: list[str] = (), extra_bottom: list[str] = ()) -> str:
+    _, paras = article_text(seed)
+    return "\n\n".join([*extra_top, *paras, *extra_bottom])
+
+
+def _site(n: int, **kw: Any) -> SiteBoilerplate:
+    site = SiteBoilerplate(**kw)
+    for seed in range(n):
+        stamp = f"Last Updated: {1 + seed % 12:02d}/{10 + seed}/2016"
+        site.learn(_article(seed, [stamp], CHROME))
+    return site
+
+
+# -- normalisation -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Last Updated: 07/27/2016", "Last Updated: 08/01/2016"),
+        ("This article was updated on March 3, 2024", "This article was updated on June 21, 2025"),
+        ("Follow us on Twitter!", "follow us on   twitter"),
+        ("Posted 10:45 am", "Posted 9:02 pm"),
+        ("\uff26\uff2f\uff2c\uff2c\uff2f\uff37 us", "follow us"),  # full-width,
+    ],
+)
+def test_variants_of_one_chrome_line_share_a_block_key(a: str, b: str) -> None:
+    assert block_key(a) == block_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Follow us on Twitter", "Follow us on Facebook"),
+        ("The council approved the plan", "The council rejected the plan"),
+    ],
+)
+def test_different_lines_have_different_block_keys(a: str, b: str) -> None:
+    assert block_key(a) != block_key(b)
+
+
+# -- learning thresholds -------------------------------------------------------
+def test_nothing_is_stripped_below_min_docs() -> None:
+    site = _site(2)
+    text = _article(50, [], CHROME)
+    assert site.clean(text) == (text, [])
+
+
+def test_repeated_chrome_lines_are_stripped_once_learned() -> None:
+    site = _site(5)
+    text = _article(50, ["Last Updated: 12/31/2019"], CHROME)
+    cleaned, removed = site.clean(text)
+    assert not any(c in cleaned for c in CHROME)
+    assert "Last Updated" not in cleaned
+    assert {r.rule for r in removed} == {"site_block"}
+    assert len(removed) == 3
+    _, paras = article_text(50)
+    assert cleaned == "\n\n".join(paras)
+
+
+def test_block_below_min_share_is_kept() -> None:
+    site = SiteBoilerplate(min_docs=3, min_share=0.3)
+    line = "Subscribe to the sports desk podcast"
+    for seed in range(20):
+        site.learn(_article(seed, [], [line] if seed < 4 else []))  # 4/20 = 20 %
+    assert not site.is_boilerplate(line)
+    site.min_share = 0.2
+    assert site.is_boilerplate(line)
+
+
+def test_quote_repeated_in_two_articles_of_a_series_is_kept() -> None:
+    quote = '"We will rebuild the bridge before winter," the mayor said.'
+    site = SiteBoilerplate()
+    site.learn(_article(1, [], [quote]))
+    site.learn(_article(2, [], [quote]))
+    site.learn(_article(3))
+    # three articles seen, the quote is in two of them (67 %): still content
+    text = _article(4, [], [quote])
+    assert quote in site.clean(text)[0]
+    # the same in a bigger site
+    for seed in range(10, 30):
+        site.learn(_article(seed))
+    assert quote in site.clean(text)[0]
+
+
+def test_long_repeated_block_is_never_boilerplate() -> None:
+    long_quote = " ".join(["The statement read in full that the company regrets"] * 6)
+    site = SiteBoilerplate(max_block_words=40)
+    for seed in range(10):
+        site.learn(_article(seed, [], [long_quote]))
+    assert not site.is_boilerplate(long_quote)
+    assert long_quote in site.clean(_article(99, [], [long_quote]))[0]
+
+
+def test_chrome_lines_inside_a_paragraph_are_stripped_line_by_line() -> None:
+    site = _site(6)
+    _, paras = article_text(77)
+    glued = f"{paras[0]}\n{CHROME[0]}"  # single newline: same paragraph
+    cleaned, removed = site.clean("\n\n".join([glued, *paras[1:]]))
+    assert CHROME[0] not in cleaned
+    assert cleaned.startswith(paras[0])
+    assert [r.text for r in removed] == [CHROME[0]]
+
+
+def test_stamp_glued_to_a_paragraph_start_is_cut_off() -> None:
+    site = _site(6)
+    para = "Russian, U.S. Leaders Prepare to meet in Geneva on Tuesday, officials said."
+    cleaned, removed = site.clean(f"Last Updated: 07/27/2016 {para}")
+    assert cleaned == para
+    assert removed[0].rule == "site_block_prefix"
+    assert removed[0].text == "Last Updated: 07/27/2016"
+
+
+def test_promo_glued_to_a_paragraph_end_is_cut_off() -> None:
+    site = _site(6)
+    para = "The ferry will resume service on Monday, the operator said."
+    cleaned, removed = site.clean(f"{para} {CHROME[0]}")
+    assert cleaned == para
+    assert removed[0].rule == "site_block_suffix"
+
+
+def test_label_line_with_varying_headline_is_stripped_but_prose_is_kept() -> None:
+    site = SiteBoilerplate()
+    for seed in range(8):
+        headline, _ = article_text(100 + seed)
+        site.learn(_article(seed, [], [f"Read more: {headline}"]))
+    other, _ = article_text(500)
+    cleaned, removed = site.clean(_article(60, [], [f"Read more: {other}"]))
+    assert "Read more" not in cleaned
+    assert removed[0].rule == "site_label"
+    # a sentence behind the same label is prose and stays
+    prose = "Read more: the full report is published on the council's website."
+    assert prose in site.clean(_article(61, [], [prose]))[0]
+
+
+def test_bare_date_never_cuts_into_prose() -> None:
+    site = SiteBoilerplate()
+    for seed in range(6):
+        site.learn(_article(seed, ["12 March 2024"]))
+    text = "14 June 2021 was the day the harbour finally reopened to ferries."
+    assert site.clean(text)[0] == text
+
+
+# -- memory and persistence ----------------------------------------------------
+def test_block_counters_stay_bounded_and_keep_the_chrome() -> None:
+    site = SiteBoilerplate(max_blocks=500)
+    for seed in range(400):
+        site.learn(_article(seed, [], CHROME))
+        assert len(site.counts) <= 500
+    assert site.documents == 400
+    assert all(site.is_boilerplate(c) for c in CHROME)
+
+
+def test_learned_state_round_trips_through_load() -> None:
+    site = _site(5)
+    again = SiteBoilerplate()
+    again.load(site.documents, dict(site.counts))
+    assert again.documents == 5
+    assert all(again.is_boilerplate(c) for c in CHROME)
+
+
+# -- the pipeline in a real crawl ----------------------------------------------
+# A spider that yields ready-made records from start(), run by a real Crawler in
+# a subprocess (one reactor per process), with only this pipeline enabled.
+
+STAMP = "Last Updated: {m:02d}/{d:02d}/2016"
+
+
+def _records(site: str, seeds: range) -> list[dict[str, Any]]:
+    out = []
+    for seed in seeds:
+        stamp = STAMP.format(m=1 + seed % 12, d=1 + seed % 28)
+        text = _article(seed, [stamp], CHROME)
+        out.append({"site": site, "seed": seed, "text": text})
+    return out
+
+
+def crawl_main(spec_path: str) -> None:
+    """Subprocess entry point: crawl the records of ``spec`` and dump items and stats."""
+    from scrapy import Spider
+    from scrapy.crawler import AsyncCrawlerProcess
+    from scrapy.exceptions import CloseSpider
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.items import ArticleRecord
+    from crawler.textnorm import content_hash, word_count
+
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+
+    class RecordSpider(Spider):
+        name = "records"
+
+        async def start(self):  # type: ignore[override]
+            for i, rec in enumerate(spec["records"]):
+                if spec.get("close_after") is not None and i == spec["close_after"]:
+                    raise CloseSpider("test_close")
+                url = f"https://{rec['site']}/a/{rec['seed']}"
+                yield ArticleRecord(
+                    id=f"{rec['site']}-{rec['seed']}",
+                    url=url,
+                    canonical_url=url,
+                    title=None,
+                    text=rec["text"],
+                    language="en",
+                    language_confidence=1.0,
+                    published=None,
+                    authors=[],
+                    site=rec["site"],
+                    description=None,
+                    tags=[],
+                    fetched_at="2026-01-01T00:00:00Z",
+                    word_count=word_count(rec["text"]),
+                    content_hash=content_hash(rec["text"]),
+                    crawl_meta={"seed": rec["seed"]},
+                )
+
+    settings = get_project_settings()
+    settings.setdict(
+        {
+            "ITEM_PIPELINES": {"pipelines.boilerplate.BoilerplatePipeline": 300},
+            "EXTENSIONS": {},
+            "LOG_LEVEL": "INFO",
+            "STATE_URL": spec["state_url"],
+            "FEEDS": {spec["items"]: {"format": "jsonlines", "encoding": "utf-8"}},
+            **spec.get("settings", {}),
+        },
+        priority="cmdline",
+    )
+    process = AsyncCrawlerProcess(settings)
+    crawler = process.create_crawler(RecordSpider)
+    process.crawl(crawler)
+    process.start()
+    stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | str)}
+    Path(spec["stats"]).write_text(json.dumps(stats), encoding="utf-8")
+
+
+def _crawl(
+    tmp_path: Path, records: list[dict[str, Any]], name: str = "run", **extra: Any
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    spec = {
+        "records": records,
+        "state_url": f"sqlite:///{tmp_path / 'state.sqlite3'}",
+        "items": str(tmp_path / f"{name}.jsonl"),
+        "stats": str(tmp_path / f"{name}.stats.json"),
+        **extra,
+    }
+    spec_path = tmp_path / f"{name}.spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    code = f"from tests.test_boilerplate import crawl_main; crawl_main({str(spec_path)!r})"
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    items_path = Path(spec["items"])
+    items = (
+        [json.loads(x) for x in items_path.read_text().splitlines()] if items_path.exists() else []
+    )
+    return items, json.loads(Path(spec["stats"]).read_text())
+
+
+def _chrome_left(items: list[dict[str, Any]]) -> list[str]:
+    return [
+        line
+        for item in items
+        for line in item["text"].split("\n")
+        if any(c in line for c in CHROME) or "Last Updated" in line
+    ]
+
+
+def test_pipeline_cleans_first_records_of_a_first_crawl_by_holding_them(tmp_path: Path) -> None:
+    records = _records("big.example", range(14))
+    items, stats = _crawl(tmp_path, records)
+    assert len(items) == 14
+    assert _chrome_left(items) == []
+    assert stats["boilerplate/held"] == 7  # the 8th record makes the site ready
+    assert stats["boilerplate/records_cleaned"] == 14
+    assert stats["boilerplate/blocks_removed"] == 14 * 3
+    removed = next(i for i in items if i["crawl_meta"]["seed"] == 0)["crawl_meta"]["removed"]
+    assert {r["text"] for r in removed} == {*CHROME, STAMP.format(m=1, d=1)}
+    for item in items:  # recomputed from the clean text
+        _, paras = article_text(item["crawl_meta"]["seed"])
+        assert item["text"] == "\n\n".join(paras)
+        assert item["word_count"] == len(item["text"].split()) or item["word_count"] > 0
+
+
+def test_site_with_fewer_articles_than_the_hold_does_not_hang_the_crawl(tmp_path: Path) -> None:
+    records = _records("small.example", range(4)) + _records("big.example", range(10, 22))
+    items, stats = _crawl(tmp_path, records)
+    assert len(items) == 16
+    assert stats["finish_reason"] == "finished"
+    assert stats["boilerplate/released/idle"] == 4
+    assert _chrome_left(items) == []
+
+
+def test_global_hold_cap_releases_oldest_records_first(tmp_path: Path) -> None:
+    sites = [_records(f"s{i}.example", range(3)) for i in range(4)]
+    records = [r for pair in zip(*sites, strict=True) for r in pair]  # interleaved
+    items, stats = _crawl(tmp_path, records, settings={"BOILERPLATE_MAX_HELD": 5})
+    assert len(items) == 12
+    assert stats["boilerplate/released/cap"] == 7
+    assert stats["boilerplate/released/idle"] == 5
+
+
+def test_spider_closing_while_records_are_held_releases_them(tmp_path: Path) -> None:
+    records = _records("big.example", range(10))
+    items, stats = _crawl(tmp_path, records, close_after=5)
+    assert stats["finish_reason"] == "test_close"
+    assert stats["boilerplate/released/closing"] == 5
+    assert len(items) == 5
+    assert _chrome_left(items) == []  # five articles are enough to learn from
+
+
+def test_second_run_starts_with_learned_blocks_and_holds_nothing(tmp_path: Path) -> None:
+    _crawl(tmp_path, _records("big.example", range(10)), name="first")
+    again = _records("big.example", range(5)) + _records("big.example", range(40, 41))
+    items, stats = _crawl(tmp_path, again, name="second")
+    assert stats.get("boilerplate/held", 0) == 0
+    assert stats["boilerplate/sites_loaded"] == 1
+    assert len(items) == 6 and _chrome_left(items) == []
+
+
+def test_disabled_pipeline_leaves_text_alone(tmp_path: Path) -> None:
+    records = _records("big.example", range(9))
+    items, stats = _crawl(tmp_path, records, settings={"BOILERPLATE_ENABLED": False})
+    assert len(items) == 9
+    assert len(_chrome_left(items)) == 27
+    assert "boilerplate/held" not in stats
+
+
+def test_record_that_is_all_chrome_is_dropped_with_stat(tmp_path: Path) -> None:
+    records = _records("big.example", range(9))
+    records.append({"site": "big.example", "seed": 99, "text": "\n\n".join(CHROME)})
+    items, stats = _crawl(tmp_path, records)
+    assert len(items) == 9
+    assert stats["drop/empty_after_boilerplate"] == 1

@@ -1,0 +1,189 @@
+"""Pure safety checks: binary sniffing, addresses, redirect hosts, trap-shaped URLs."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from datetime import date
+
+import pytest
+
+from crawler import safety
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.txt", "hello")
+    return buf.getvalue()
+
+
+BINARIES = {
+    "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06",
+    "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00",
+    "gif": b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!",
+    "webp": b"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00",
+    "zip": _zip(),
+    "gzip": gzip.compress(b"<html>hi</html>"),
+    "mp4": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BINARIES))
+def test_binary_bodies_are_sniffed(kind: str) -> None:
+    assert safety.sniff_binary(BINARIES[kind]) == kind
+
+
+def test_unknown_binary_with_nul_bytes_is_binary() -> None:
+    assert safety.sniff_binary(b"\x13\x37\x00\x00\x01garbage\x00\xff" * 20) == "binary"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!DOCTYPE html><html><body><p>Hello</p></body></html>",
+        b"\xef\xbb\xbf<html><body>BOM</body></html>",
+        "<html><body>Привет</body></html>".encode("cp1251"),
+        "<html><body>東京</body></html>".encode("shift_jis"),
+        "<html><body>UTF-16 without BOM</body></html>".encode("utf-16-le"),
+        "\ufeff<html><body>UTF-16</body></html>".encode("utf-16-le"),
+        b"BMW announced record sales on Monday.",  # starts like a BMP, is text
+        b"MZ is a town; MZ is also a magic number.",
+    ],
+)
+def test_text_is_not_binary(body: bytes) -> None:
+    assert safety.sniff_binary(body) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "empty"),
+    [(204, b"", True), (200, b"", True), (200, b"  \n\t ", True), (200, b"<p>x</p>", False)],
+)
+def test_empty_bodies(status: int, body: bytes, empty: bool) -> None:
+    assert safety.is_empty_body(status, body) is empty
+
+
+@pytest.mark.parametrize(
+    ("ip", "public"),
+    [
+        ("8.8.8.8", True),
+        ("93.184.216.34", True),
+        ("2606:4700:4700::1111", True),
+        ("127.0.0.1", False),
+        ("127.5.5.5", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("224.0.0.1", False),
+        ("not-an-ip", False),
+    ],
+)
+def test_public_and_private_addresses(ip: str, public: bool) -> None:
+    assert safety.is_public_ip(ip) is public
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [
+        ("localhost", True),
+        ("db.internal", True),
+        ("printer.local", True),
+        ("intranet", True),
+        ("example.com", False),
+        ("8.8.8.8", False),
+    ],
+)
+def test_local_names(host: str, local: bool) -> None:
+    assert safety.is_local_name(host) is local
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.com/a", True),
+        ("http://example.com/a", True),
+        ("file:///etc/passwd", False),
+        ("ftp://example.com/x", False),
+        ("data:text/html,<p>x</p>", False),
+        ("gopher://example.com/", False),
+    ],
+)
+def test_schemes(url: str, ok: bool) -> None:
+    assert safety.scheme_allowed(url) is ok
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("example.com", True),
+        ("www.example.com", True),
+        ("news.example.com", True),
+        ("EXAMPLE.COM.", True),
+        ("example.org", False),
+        ("evil-example.com", False),
+        ("example.com.evil.net", False),
+        ("partner.net", True),
+    ],
+)
+def test_redirect_hosts(host: str, allowed: bool) -> None:
+    assert safety.host_allowed(host, ["www.example.com", "partner.net"]) is allowed
+
+
+def test_parent_domain_of_a_start_host_is_allowed() -> None:
+    assert safety.host_allowed("example.com", ["m.example.com"])
+    assert not safety.host_allowed("com", ["m.example.com"])
+
+
+@pytest.mark.parametrize(
+    ("url", "clean"),
+    [
+        (
+            "https://ex.com/news/a?id=5&PHPSESSID=abc123def456",
+            "https://ex.com/news/a?id=5",
+        ),
+        ("https://ex.com/news/a;jsessionid=0AB12CD34EF?x=1", "https://ex.com/news/a?x=1"),
+        ("https://ex.com/(S(abcdefghijklmnopqrstuvwx))/news/a", "https://ex.com/news/a"),
+        ("https://ex.com/a?sid=9f8e7d6c5b4a39281706f5e4", "https://ex.com/a"),
+        ("https://ex.com/search?s=budget", "https://ex.com/search?s=budget"),  # a search term
+        ("https://ex.com/a?page=2", "https://ex.com/a?page=2"),
+    ],
+)
+def test_session_ids_are_stripped(url: str, clean: str) -> None:
+    assert safety.strip_session_ids(url) == clean
+
+
+TODAY = date(2026, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://ex.com/news/2026/04/30/budget-vote", None),
+        ("https://ex.com/archive/1998/01/", None),
+        ("https://ex.com/article/250312", None),  # a numeric id, not a date
+        ("https://ex.com/tag/a/b/c?page=3", None),
+        ("https://ex.com/calendar/2031/01/14", "future_date"),
+        ("https://ex.com/events?date=2040-06-01", "future_date"),
+        ("https://ex.com/cal?year=2099&month=3", "future_date"),
+        ("https://ex.com/a/b/a/b/a/b/a/", "repeated_path"),
+        ("https://ex.com/x?f=1&f=1&f=1", "repeated_param"),
+        ("https://ex.com/x?" + "&".join(f"k{i}=v" for i in range(20)), "many_params"),
+        ("https://ex.com/x?q=" + "a" * 600, "long_param"),
+    ],
+)
+def test_trap_shaped_urls(url: str, reason: str | None) -> None:
+    assert safety.trap_reason(url, today=TODAY) == reason
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [safety.backoff_delay(n, 1.0, 5.0) for n in range(5)] == [0.0, 1.0, 2.0, 4.0, 5.0]
+    assert safety.backoff_delay(3, 0.0, 5.0) == 0.0
