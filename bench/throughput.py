@@ -41,6 +41,7 @@ ARTICLES = ROOT.parent / "shared" / "bench" / "articles"
 if not ARTICLES.is_dir():
     ARTICLES = Path("/work/shared/bench/articles")
 
+SELF_URL = "\ue001"  # the copy's own path, for rel=canonical and og:url
 SLOT = "\ue000"  # marks a word replaced per copy (a private-use character)
 EVERY = 6  # replace every sixth word of long text runs
 MIN_RUN_WORDS = 8  # text runs shorter than this (menus, buttons) stay as they are
@@ -55,12 +56,12 @@ class Template:
     slug: str
     segments: list[str]
 
-    def render(self, copy: int) -> str:
+    def render(self, copy: int, path: str) -> str:
         out = [self.segments[0]]
         for j, seg in enumerate(self.segments[1:]):
             out.append(str(1000 + (copy * 7919 + j * 104729) % 900000))
             out.append(seg)
-        return "".join(out)
+        return "".join(out).replace(SELF_URL, path)
 
 
 def _mark_words(text: str | None) -> str | None:
@@ -97,9 +98,14 @@ def build_template(html: str, slug: str) -> Template:
                 el.text = f"{SLOT} {el.text}"
     for el in doc.xpath("//title | //h1"):
         el.text = (el.text or "") + f" {SLOT}"
+    for el in doc.xpath("//link[@rel='canonical'] | //meta[@property='og:url']"):
+        el.set("href" if el.tag == "link" else "content", SELF_URL)  # each copy is its own page
+    for el in doc.xpath("//base"):
+        el.drop_tree()
     for el in doc.xpath("//meta[@property='og:title' or @name='twitter:title']"):
         el.set("content", el.get("content", "") + f" {SLOT}")
     out = lxml.html.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
+    out = out.replace("%EE%80%81", SELF_URL)  # lxml escapes the marker inside href
     return Template(slug, out.split(SLOT))
 
 
@@ -125,7 +131,9 @@ class Site:
         return f"/news/2024/{t.slug}-{i}.html"
 
     def page(self, i: int) -> str:
-        return self.templates[i % len(self.templates)].render(i // len(self.templates))
+        return self.templates[i % len(self.templates)].render(
+            i // len(self.templates), self.path(i)
+        )
 
     def index(self, path: str) -> int | None:
         m = re.search(r"-(\d+)\.html$", path)

@@ -46,6 +46,9 @@ class ExtractOptions:
     cleanup: bool = True
     #: Fall back to readability / jusText when trafilatura finds too little.
     fallback: bool = True
+    #: Put every line the clean-up removed, with its rule, in ``crawl_meta["removed"]``
+    #: (for ``scrapy preview --removed``); the record itself is the same either way.
+    explain: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Extraction:
     canonical_url: str | None = None
     #: "readability", "justext" ... when trafilatura's own result was too thin.
     fallback: str | None = None
+    #: Lines the clean-up removed, as {"rule", "text"} (only with ``ExtractOptions.explain``).
+    removed: list[dict[str, str]] = field(default_factory=list)
 
 
 # --- parsing ------------------------------------------------------------------
@@ -156,14 +161,33 @@ def _is_date_stamp(line: str) -> bool:
 #: Clean-up rules in force (the benchmark toggles them one by one to measure each).
 RULES = {"title", "link", "date", "lead", "edges"}
 
+#: The name each clean-up rule reports a removed line under (``scrapy preview --removed``).
+RULE_NAMES = {
+    "title": "repeated_headline",
+    "link": "link_only_line",
+    "date": "date_stamp",
+    "dup": "repeated_paragraph",
+    "lead": "duplicate_lead",
+    "edges": "edge_chrome",
+}
+
+
+def _note(removed: list[dict[str, str]] | None, rule: str, line: str) -> None:
+    if removed is not None:
+        removed.append({"rule": RULE_NAMES[rule], "text": line})
+
 
 def clean_paragraphs(
     lines: list[str],
     link_shares: list[float],
     headlines: list[str],
     description: str | None,
+    removed: list[dict[str, str]] | None = None,
 ) -> list[str]:
-    """Within-page clean-up of extracted lines (see module docstring)."""
+    """Within-page clean-up of extracted lines (see module docstring).
+
+    When ``removed`` is a list, each line taken out is appended to it with its rule.
+    """
     heads = {normalize_text(h) for h in headlines if h and len(words(h)) >= 2}
     heads |= {f"{h} {h}" for h in heads}
     keep: list[str] = []
@@ -173,25 +197,31 @@ def clean_paragraphs(
         n = len(words(line))
         # the headline, once or repeated back to back by a share bar
         if "title" in RULES and norm in heads:
+            _note(removed, "title", line)
             continue
         # a paragraph that is only a link: related stories, "more from", tag chips
         if "link" in RULES and share >= 0.8 and n <= 20:
+            _note(removed, "link", line)
             continue
         if "date" in RULES and _is_date_stamp(line):
+            _note(removed, "date", line)
             continue
         # exact repeats of a paragraph (standfirst repeated as lead, pull quotes)
         if "dup" in RULES and n >= 4 and norm in seen:
+            _note(removed, "dup", line)
             continue
         seen.add(norm)
         keep.append(line)
     if "lead" in RULES:
-        keep = _drop_repeated_lead(keep, description)
+        keep = _drop_repeated_lead(keep, description, removed)
     if "edges" in RULES:
-        keep = _trim_edges(keep)
+        keep = _trim_edges(keep, removed)
     return keep
 
 
-def _drop_repeated_lead(paras: list[str], description: str | None) -> list[str]:
+def _drop_repeated_lead(
+    paras: list[str], description: str | None, removed: list[dict[str, str]] | None = None
+) -> list[str]:
     """A standfirst that the next paragraphs repeat (possibly after a dateline) appears once."""
     if len(paras) < 2:
         return paras
@@ -205,10 +235,12 @@ def _drop_repeated_lead(paras: list[str], description: str | None) -> list[str]:
             if i != j and j not in drop and len(q) > len(p) and pn in normalize_text(q):
                 drop.add(i)
                 break
+    for k in sorted(drop):
+        _note(removed, "lead", paras[k])
     return [p for k, p in enumerate(paras) if k not in drop]
 
 
-def _trim_edges(paras: list[str]) -> list[str]:
+def _trim_edges(paras: list[str], removed: list[dict[str, str]] | None = None) -> list[str]:
     """Drop short non-sentence lines at the start and end of the body (labels, prompts)."""
 
     def chrome(p: str) -> bool:
@@ -219,6 +251,8 @@ def _trim_edges(paras: list[str]) -> list[str]:
         start += 1
     while end > start and chrome(paras[end - 1]):
         end -= 1
+    for p in paras[:start] + paras[end:]:
+        _note(removed, "edges", p)
     return paras[start:end]
 
 
@@ -259,7 +293,11 @@ def _better_backup(
 
 
 def extract_text(
-    tree: HtmlElement, url: str, options: ExtractOptions, headlines: list[str]
+    tree: HtmlElement,
+    url: str,
+    options: ExtractOptions,
+    headlines: list[str],
+    removed: list[dict[str, str]] | None = None,
 ) -> tuple[Any | None, list[str], float, str | None]:
     """Body of ``tree``: (trafilatura document, lines, link density, fallback used).
 
@@ -287,7 +325,9 @@ def extract_text(
     total = sum(len(line) for line in lines)
     density = sum(len(line) * s for line, s in zip(lines, shares, strict=True)) / max(1, total)
     if options.cleanup:
-        lines = clean_paragraphs(lines, shares, [*headlines, doc.title or ""], doc.description)
+        lines = clean_paragraphs(
+            lines, shares, [*headlines, doc.title or ""], doc.description, removed
+        )
     return doc, lines, density, fallback
 
 
@@ -500,6 +540,8 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     }
     if ext.fallback:
         crawl_meta["extract_fallback"] = ext.fallback
+    if options.explain:
+        crawl_meta["removed"] = list(ext.removed)
     return ArticleRecord(
         id=record_id(canonical),
         url=page.url,
@@ -528,7 +570,8 @@ def _extract_tree(
     h1 = _h1(tree)
     title = clean_title(page_title, h1, site_name, url)
     headlines = [t for t in (title, h1, page_title) if t]
-    doc, lines, density, fallback = extract_text(tree, url, options, headlines)
+    removed: list[dict[str, str]] | None = [] if options.explain else None
+    doc, lines, density, fallback = extract_text(tree, url, options, headlines, removed)
     if doc is not None:
         site_name = site_name or doc.sitename
         title = title or clean_title(doc.title, None, site_name, url)
@@ -544,4 +587,5 @@ def _extract_tree(
         tags=_tags(tree, doc),
         canonical_url=_canonical(tree, url, options),
         fallback=fallback,
+        removed=removed or [],
     )

@@ -178,6 +178,9 @@ class RedirectGuardMiddleware:
         ):
             _skip(self.crawler, "offsite_redirect", target, f"redirect from {request.url}")
             raise IgnoreRequest(f"redirect to another host: {parts.hostname}")
+        # The redirect request copies this meta: Scrapy's OffsiteMiddleware must let an
+        # allowed host that is not in the spider's allowed_domains through.
+        request.meta["allow_offsite"] = True
         return response
 
 

@@ -67,6 +67,8 @@ BOILERPLATE_MAX_BLOCK_WORDS = 40  # longer blocks are never treated as boilerpla
 BOILERPLATE_MAX_HELD = 200  # records held at once across all sites (oldest released first)
 BOILERPLATE_MAX_BLOCKS = 20000  # block counters kept per site; the rarest are forgotten beyond it
 BOILERPLATE_SAVE_INTERVAL = 60.0  # seconds between saves of learned blocks to the state store
+BOILERPLATE_MAX_SITES = 1000  # sites whose statistics stay in memory; others are saved and reloaded
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 32 * 1024 * 1024  # held records keep their responses in the scraper
 
 # --- dedupe (pipelines/dedupe.py) ---------------------------------------------
 DEDUPE_ENABLED = True  # drop URL, exact and near duplicates

@@ -53,7 +53,8 @@ class BoilerplatePipeline:
         self.hold = max(0, settings.getint("BOILERPLATE_HOLD", 8))
         self.max_held = max(1, settings.getint("BOILERPLATE_MAX_HELD", 200))
         self.save_interval = settings.getfloat("BOILERPLATE_SAVE_INTERVAL", 60.0)
-        self.sites: dict[str, SiteBoilerplate] = {}
+        self.max_sites = max(1, settings.getint("BOILERPLATE_MAX_SITES", 1000))
+        self.sites: OrderedDict[str, SiteBoilerplate] = OrderedDict()  # least recent first
         self._dirty: set[str] = set()
         self._seen: dict[str, int] = {}  # records seen this run, per site
         self._ids: OrderedDict[str, None] = OrderedDict()
@@ -106,7 +107,9 @@ class BoilerplatePipeline:
 
     def _site(self, site: str) -> SiteBoilerplate:
         state = self.sites.get(site)
-        if state is None:
+        if state is not None:
+            self.sites.move_to_end(site)
+        else:
             state = SiteBoilerplate(
                 min_docs=self.min_docs,
                 min_share=self.min_share,
@@ -118,7 +121,24 @@ class BoilerplatePipeline:
                 state.load(documents, counts)
                 self.stats.inc_value("boilerplate/sites_loaded")
             self.sites[site] = state
+        if len(self.sites) > self.max_sites:
+            self._evict(keep=site)
         return state
+
+    def _evict(self, keep: str) -> None:
+        """Keep at most BOILERPLATE_MAX_SITES sites in memory; the store keeps the rest."""
+        while len(self.sites) > self.max_sites:
+            idle = (s for s in self.sites if s != keep and not self._held_per_site.get(s))
+            site = next(idle, None)
+            if site is None:
+                return
+            if site in self._dirty:
+                state = self.sites[site]
+                self.store.save_blocks(site, state.documents, dict(state.counts))
+                self.store.commit()
+                self._dirty.discard(site)
+            del self.sites[site]
+            self.stats.inc_value("boilerplate/sites_evicted")
 
     def _learn(self, site: str, state: SiteBoilerplate, adapter: ItemAdapter) -> None:
         """Count the record's article once: not again for a refetch or new version."""
@@ -143,7 +163,7 @@ class BoilerplatePipeline:
         return True
 
     def _clean(self, site: str, adapter: ItemAdapter, item: Any) -> Any:
-        text, removed = self.sites[site].clean(adapter["text"])
+        text, removed = self._site(site).clean(adapter["text"])
         if not removed:
             return item
         words = word_count(text)
@@ -215,10 +235,16 @@ class BoilerplatePipeline:
             self._release_all("idle")
         elif reason == "stalled":
             # Requests are queued but none is downloading: a brief gap between
-            # downloads, or the engine backing out. Release if it lasts.
+            # downloads, or the engine backing out because held records keep
+            # their responses in the scraper (SCRAPER_SLOT_MAX_ACTIVE_SIZE).
+            # If it lasts, free the oldest quarter and look again.
             self._stalled_ticks += 1
             if self._stalled_ticks >= 2:
-                self._release_all("idle")
+                self._stalled_ticks = 0
+                for _ in range(max(1, len(self._held) // 4)):
+                    site, released = self._held.popleft()
+                    self.stats.inc_value("boilerplate/released/stalled")
+                    self._fire(site, released)
         else:
             self._stalled_ticks = 0
 

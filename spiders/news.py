@@ -17,7 +17,7 @@ The parsing lives in ``crawler/discovery.py``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -331,6 +331,7 @@ class NewsSpider(Spider):
         site = self.sites[response.meta["site"]]
         if response.status == 304:
             self._skip("not_modified", response.url)
+            self._refresh_known(response)
             return
         html = self._decode(response)
         if html is None:
@@ -402,6 +403,7 @@ class NewsSpider(Spider):
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
             meta["handle_httpstatus_list"] = [304]
+            meta["known_id"] = known.id
         if site.pages >= site.budget:
             site.seen.add(key)
             self._skip("page_budget", url)
@@ -426,6 +428,28 @@ class NewsSpider(Spider):
             meta=meta,
             priority=_KIND_PRIORITY.get(kind, 0) - depth if follow else 0,
         )
+
+    def _refresh_known(self, response: Response) -> None:
+        """After a 304, remember the newer lastmod, so the next run does not ask again.
+
+        The article is unchanged and already emitted: only its fetch validators change.
+        """
+        store = self._state_store()
+        known_id = response.meta.get("known_id")
+        lastmod = (response.meta.get("hints") or {}).get("lastmod")
+        if store is None or not known_id or not lastmod:
+            return
+        state = store.get_article(known_id)
+        if state is None:
+            return
+        state = replace(
+            state,
+            lastmod=lastmod,
+            etag=_header(response, "ETag") or state.etag,
+            last_modified=_header(response, "Last-Modified") or state.last_modified,
+        )
+        store.mark_emitted(state, response.url, None)
+        store.commit()
 
     def _page_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

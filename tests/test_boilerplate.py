@@ -358,3 +358,15 @@ def test_record_that_is_all_chrome_is_dropped_with_stat(tmp_path: Path) -> None:
     items, stats = _crawl(tmp_path, records)
     assert len(items) == 9
     assert stats["drop/empty_after_boilerplate"] == 1
+
+
+def test_sites_beyond_the_memory_cap_are_saved_and_reloaded(tmp_path: Path) -> None:
+    a = _records("a.example", range(12))
+    b = _records("b.example", range(20, 32))
+    records = [r for pair in zip(a, b, strict=True) for r in pair]
+    settings = {"BOILERPLATE_MAX_SITES": 1, "BOILERPLATE_HOLD": 3}
+    items, stats = _crawl(tmp_path, records, settings=settings)
+    assert len(items) == 24
+    assert stats["boilerplate/sites_evicted"] >= 10
+    assert stats["boilerplate/sites_loaded"] >= 10
+    assert _chrome_left(items) == []

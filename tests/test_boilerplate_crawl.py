@@ -73,3 +73,24 @@ def test_no_chrome_line_survives_from_the_first_page_of_the_first_crawl(
     assert second.stat("boilerplate/held") == 0
     assert second.stat("boilerplate/sites_loaded") == 1
     assert second.stat("boilerplate/records_cleaned") >= 1
+
+
+def test_held_responses_filling_the_scraper_do_not_hang_the_crawl(
+    tmp_path: Path, serve: Any
+) -> None:
+    """Fault: held records keep their responses in Scrapy's scraper; once it is
+    full the engine stops fetching, so only the watchdog can make progress."""
+    server = serve("chromesite")
+    result = run_crawl(
+        tmp_path,
+        start=server.url("/"),
+        settings={
+            "SCRAPER_SLOT_MAX_ACTIVE_SIZE": "1",
+            "CONCURRENT_REQUESTS": "1",
+            "BOILERPLATE_HOLD": "50",
+        },
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.stats["finish_reason"] == "finished"
+    assert len(result.records) == 10
+    assert result.stat("boilerplate/released/stalled") >= 1

@@ -35,24 +35,7 @@ def assert_exactly_the_articles(records: list[dict], expected: dict[str, str]) -
         assert record["word_count"] >= 150
 
 
-@pytest.mark.parametrize("site", DISCOVERY_SITES)
-def test_each_discovery_path_finds_every_article_once(serve, tmp_path: Path, site: str) -> None:
-    server = serve(site)
-    result = run_crawl(tmp_path, start=server.url("/"))
-    assert result.returncode == 0, result.log[-4000:]
-    assert_exactly_the_articles(result.records, expected_articles(site, server.base))
-    # robots.txt: the disallowed page is listed or linked, refused, and never requested.
-    assert not [p for p in server.paths() if p.startswith("/private/")]
-    assert result.stat("robotstxt/forbidden") >= 1
-    assert not [p for p in server.paths() if p.startswith(("/login", "/search"))]
-    if site == "paginated":
-        assert result.stat("skip/not_article") >= 3  # home, listings, sections, tag pages
-
-
-def test_sitemap_index_prefers_post_sitemaps_and_reads_gzip_once(serve, tmp_path: Path) -> None:
-    server = serve("sitemap_index")
-    result = run_crawl(tmp_path, start=server.url("/"))
-    assert result.returncode == 0, result.log[-4000:]
+def check_sitemap_index(server, result) -> None:
     assert server.hits("/maps/index.xml") == 1  # lists itself: read once, no loop
     assert server.hits("/maps/posts-2026-03.xml.gz") == 1
     assert server.hits("/maps/posts-2026-02.xml") == 1
@@ -64,27 +47,51 @@ def test_sitemap_index_prefers_post_sitemaps_and_reads_gzip_once(serve, tmp_path
     assert result.stat("discovery/link_following_sites") == 0
 
 
-def test_news_sitemap_hints_and_languages(serve, tmp_path: Path) -> None:
-    server = serve("news_sitemap")
-    result = run_crawl(tmp_path, start=server.url("/"))
-    assert result.returncode == 0, result.log[-4000:]
+def check_news_sitemap(server, result) -> None:
     assert result.stat("discovery/news_sitemap_urls") == 6  # five articles and the private draft
     by_path = {r["url"][len(server.base) :]: r for r in result.records}
     assert by_path["/de/politik/leipzig-radwege-konzept-beschlossen"]["language"] == "de"
     assert {r["language"] for p, r in by_path.items() if not p.startswith("/de/")} == {"en"}
+    assert result.stat("discovery/link_following_sites") == 0
 
 
-def test_feed_site_reads_rss_and_atom_but_not_comment_feeds(serve, tmp_path: Path) -> None:
-    server = serve("feed_only")
-    result = run_crawl(tmp_path, start=server.url("/"))
-    assert result.returncode == 0, result.log[-4000:]
+def check_feed_only(server, result) -> None:
     assert server.hits("/feed.rss") == 1
     assert server.hits("/atom.xml") == 1
-    assert server.hits("/comments/feed.rss") == 0
+    assert server.hits("/comments/feed.rss") == 0  # comment feeds list comments
     assert result.stat("discovery/feeds") == 2
     assert result.stat("discovery/link_following_sites") == 0
-    # Listing pages are not crawled when feeds list the articles.
-    assert server.hits("/section/world/") == 0
+    assert server.hits("/section/world/") == 0  # no link-following when feeds list articles
+
+
+def check_paginated(server, result) -> None:
+    assert result.stat("discovery/link_following_sites") == 1
+    for page in ("/news/", "/news/?page=2", "/news/?page=3"):
+        assert server.hits(page) == 1
+    assert result.stat("skip/not_article") >= 5  # home, listings, sections, tag pages
+    assert result.stat("skip/url_shape") >= 1  # about, login, search, newsletter links
+
+
+CHECKS = {
+    "sitemap_index": check_sitemap_index,
+    "news_sitemap": check_news_sitemap,
+    "feed_only": check_feed_only,
+    "paginated": check_paginated,
+}
+
+
+@pytest.mark.parametrize("site", DISCOVERY_SITES)
+def test_each_discovery_path_finds_every_article_once(serve, tmp_path: Path, site: str) -> None:
+    server = serve(site)
+    result = run_crawl(tmp_path, start=server.url("/"))
+    assert result.returncode == 0, result.log[-4000:]
+    assert_exactly_the_articles(result.records, expected_articles(site, server.base))
+    # robots.txt: the disallowed page is listed or linked, refused, and never requested.
+    assert not [p for p in server.paths() if p.startswith("/private/")]
+    assert result.stat("robotstxt/forbidden") >= 1
+    # Login, search and about pages are never requested.
+    assert not [p for p in server.paths() if p.startswith(("/login", "/search", "/about"))]
+    CHECKS[site](server, result)
 
 
 def test_start_url_can_be_a_feed(serve, tmp_path: Path) -> None:

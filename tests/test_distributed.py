@@ -1,0 +1,207 @@
+"""Distributed crawls: `scrapy crawl news` workers sharing one redis-server.
+
+A 300-article fixture site (distinct generated texts, a sitemap) is crawled by
+two worker processes; every article must appear exactly once across the
+workers' JSONL files, also when a worker is SIGKILLed mid-crawl and replaced,
+and when redis-server restarts mid-crawl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.articles import article_html, sitemap_xml
+from tests.conftest import ROOT, crawl_command
+from tests.redis_server import RedisServer, redis_server  # noqa: F401  (fixture)
+from tests.server import FixtureServer
+
+ARTICLES = 300
+
+
+@pytest.fixture(scope="module")
+def news_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site with ``ARTICLES`` distinct articles listed in a sitemap."""
+    root = tmp_path_factory.mktemp("distributed-site")
+    urls = []
+    for i in range(ARTICLES):
+        folder = root / "news" / f"story-{i}"
+        folder.mkdir(parents=True)
+        url = "{{BASE}}" + f"/news/story-{i}"
+        (folder / "index.html").write_text(article_html(url, 5000 + i), encoding="utf-8")
+        urls.append(url)
+    (root / "sitemap.xml").write_text(sitemap_xml(urls), encoding="utf-8")
+    (root / "robots.txt").write_text("User-agent: *\nAllow: /\nSitemap: {{BASE}}/sitemap.xml\n")
+    (root / "index.html").write_text("<html><body><h1>Front page</h1></body></html>")
+    return root
+
+
+class Worker:
+    """One `scrapy crawl news` worker process in distributed mode."""
+
+    def __init__(self, tmp: Path, redis_url: str, start: str, worker_id: str, **extra: str):
+        settings = {
+            "DISTRIBUTED": "1",
+            "REDIS_URL": redis_url,
+            "STATE_URL": redis_url,
+            "WORKER_ID": worker_id,
+            "OUTPUT_DIR": str(tmp / "output"),
+            "DISTRIBUTED_MAX_IDLE": "1",
+            "DISTRIBUTED_WORKER_TIMEOUT": "3",
+            **extra,
+        }
+        self.log_path = tmp / f"{worker_id}.log"
+        self.proc = subprocess.Popen(
+            crawl_command("news", {"start": start}, settings),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log_path.open("w"),
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+
+    def wait(self, timeout: float = 180) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def output_records(tmp: Path) -> tuple[list[dict[str, Any]], list[Path]]:
+    files = sorted((tmp / "output" / "news").glob("*.jsonl"))
+    records = []
+    for path in files:
+        records += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return records, files
+
+
+def written_so_far(tmp: Path) -> int:
+    folder = tmp / "output" / "news"
+    return sum(p.read_bytes().count(b"\n") for p in folder.glob("*.jsonl*")) if folder.exists() else 0
+
+
+def stats_of(tmp: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(p.read_text())["stats"] for p in (tmp / "output" / "news").glob("*.stats.json")
+    ]
+
+
+def wait_for_records(tmp: Path, n: int, workers: list[Worker], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while written_so_far(tmp) < n:
+        assert time.monotonic() < deadline, "workers wrote too few records"
+        assert any(w.proc.poll() is None for w in workers), "workers ended early"
+        time.sleep(0.05)
+
+
+def assert_every_article_once(tmp: Path, site: FixtureServer) -> list[dict[str, Any]]:
+    records, files = output_records(tmp)
+    urls = Counter(r["url"] for r in records)
+    twice = [u for u, c in urls.items() if c > 1]
+    assert not twice, f"emitted more than once: {twice[:5]}"
+    expected = {site.url(f"/news/story-{i}") for i in range(ARTICLES)}
+    missing = expected - set(urls)
+    assert not missing, f"{len(missing)} articles never emitted, e.g. {sorted(missing)[:3]}"
+    assert len(records) == ARTICLES
+    assert len({r["id"] for r in records}) == ARTICLES
+    return records
+
+
+def test_two_workers_emit_every_article_exactly_once(
+    tmp_path: Path,
+    news_site: Path,
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    with FixtureServer(news_site) as site:
+        workers = [
+            Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}") for i in range(2)
+        ]
+        codes = [w.wait() for w in workers]
+        assert codes == [0, 0], workers[0].log()[-3000:]
+        assert_every_article_once(tmp_path, site)
+        _, files = output_records(tmp_path)
+        # each worker wrote its own file, named after its worker id, and both did work
+        assert sorted(f.name.rsplit("-", 1)[-1] for f in files) == ["w0.jsonl", "w1.jsonl"]
+        stats = stats_of(tmp_path)
+        assert all(s.get("records/written", 0) > 0 for s in stats)
+        assert sum(s.get("scheduler/dequeued/redis", 0) for s in stats) >= ARTICLES
+        # the shared dupefilter: no article page was fetched twice
+        article_hits = Counter(p for p in site.paths() if p.startswith("/news/"))
+        assert max(article_hits.values()) == 1
+
+
+def test_worker_killed_mid_crawl_and_replaced_loses_and_repeats_nothing(
+    tmp_path: Path,
+    news_site: Path,
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    with FixtureServer(news_site) as site:
+        # slow pages keep requests in flight in the worker that is killed
+        for i in range(0, ARTICLES, 7):
+            site.fault(f"/news/story-{i}", delay=0.3)
+        w0 = Worker(tmp_path, redis_server.url, site.base + "/", "w0")
+        w1 = Worker(tmp_path, redis_server.url, site.base + "/", "w1")
+        wait_for_records(tmp_path, ARTICLES // 3, [w0, w1])
+        w0.kill()  # SIGKILL: in-flight requests, a .part journal and claims left behind
+        w2 = Worker(tmp_path, redis_server.url, site.base + "/", "w2")
+        assert w1.wait() == 0, w1.log()[-3000:]
+        assert w2.wait() == 0, w2.log()[-3000:]
+        assert_every_article_once(tmp_path, site)
+        recovered = sum(s.get("distributed/recovered_requests", 0) for s in stats_of(tmp_path))
+        assert recovered > 0, "the killed worker's in-flight requests were not re-queued"
+
+
+def test_redis_restart_mid_crawl_is_retried_without_loss_or_repeat(
+    tmp_path: Path,
+    news_site: Path,
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    with FixtureServer(news_site) as site:
+        workers = [
+            Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}") for i in range(2)
+        ]
+        wait_for_records(tmp_path, ARTICLES // 3, workers)
+        redis_server.restart(down_for=1.0)  # append-only file: the data survives
+        codes = [w.wait() for w in workers]
+        assert codes == [0, 0], workers[0].log()[-3000:]
+        assert_every_article_once(tmp_path, site)
+        assert all(s.get("distributed/redis_unavailable", 0) == 0 for s in stats_of(tmp_path))
+
+
+def test_long_redis_outage_stops_workers_clearly_and_a_rerun_completes(
+    tmp_path: Path,
+    news_site: Path,
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    with FixtureServer(news_site) as site:
+        fast_fail = {"DISTRIBUTED_REDIS_RETRY": "1"}
+        workers = [
+            Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}", **fast_fail)
+            for i in range(2)
+        ]
+        wait_for_records(tmp_path, ARTICLES // 3, workers)
+        redis_server.stop()
+        for w in workers:
+            w.wait()
+        logs = "".join(w.log() for w in workers)
+        assert "Redis unreachable" in logs
+        stats = stats_of(tmp_path)
+        assert any(s.get("distributed/redis_unavailable", 0) for s in stats)
+        assert any(s.get("finish_reason") == "redis_unavailable" for s in stats) or (
+            "redis_unavailable" in logs
+        )
+        redis_server.start()
+        rerun = Worker(tmp_path, redis_server.url, site.base + "/", "w9")
+        assert rerun.wait() == 0, rerun.log()[-3000:]
+        assert_every_article_once(tmp_path, site)
