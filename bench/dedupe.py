@@ -20,10 +20,10 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler.items import ArticleRecord
 from crawler.state import store_for
 from pipelines.dedupe import DedupePipeline
 from pipelines.write import JsonlWriterPipeline
-from crawler.items import ArticleRecord
 from tests.articles import article_text
 from tests.test_dedupe import record
 
@@ -76,9 +76,15 @@ def main(n: int) -> None:
         rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         size = sum(p.stat().st_size for p in Path(tmp).glob("state.sqlite3*"))
         stats = crawler.stats.get_stats()
-        print(f"articles: {n}, written: {kept}, near copies dropped: {stats.get('drop/near_duplicate', 0)}")
+        print(
+            f"articles: {n}, written: {kept}, "
+            f"near copies dropped: {stats.get('drop/near_duplicate', 0)}"
+        )
         print(f"dedupe (lookups + MinHash + LSH query): {t_dedupe / n * 1000:.2f} ms/article")
-        print(f"write (JSONL line + mark incl. LSH insert, batched fsync/commit): {t_write / kept * 1000:.2f} ms/record")
+        print(
+            "write (JSONL line + mark incl. LSH insert, batched fsync/commit): "
+            f"{t_write / kept * 1000:.2f} ms/record"
+        )
         print(f"close (fsync, commit, rename): {t_close * 1000:.1f} ms")
         print(f"store: {size / 1e6:.1f} MB on disk; peak RSS growth {(rss1 - rss0) / 1024:.1f} MB")
 

@@ -79,6 +79,8 @@ INVISIBLE_TAGS = frozenset(
     {"head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object",
      "canvas", "select", "textarea"}
 )  # fmt: skip
+#: Skip reasons that a sitemap or feed listing of the page could change.
+LENIENT_SKIPS = frozenset({"not_article", "empty_text"})
 #: Most ``trafilatura`` blocks listed per page.
 MAX_REMOVED = 200
 
@@ -87,7 +89,7 @@ MAX_REMOVED = 200
 class PreviewConfig:
     """The settings of the pipelines a preview reproduces."""
 
-    options: ExtractOptions = ExtractOptions()
+    options: ExtractOptions = field(default_factory=ExtractOptions)
     languages: frozenset[str] = frozenset()
     language_seed: int = 0
     language_max_chars: int = 2000
@@ -98,6 +100,8 @@ class Preview:
     """The outcome of one page: a record, or the skip or drop that stops it."""
 
     url: str
+    #: Where a crawl would have found the page (``FetchedPage.source``).
+    source: str = "listing"
     record: ArticleRecord | None = None
     #: The extract stage found no article: ``skip/<reason>``.
     skip: Skip | None = None
@@ -219,7 +223,7 @@ def build_preview(
     """
     from pipelines.language import hint_language  # the language pipeline's own fallback
 
-    preview = Preview(url=page.url)
+    preview = Preview(url=page.url, source=page.source)
     result = build_record(page, replace(config.options, explain=True))
     if isinstance(result, Skip):
         preview.skip = result
@@ -301,12 +305,14 @@ def format_preview(preview: Preview, removed: bool = False) -> str:
         assert preview.skip is not None
         detail = f" ({preview.skip.detail})" if preview.skip.detail else ""
         lines.append(f"Not an article: skip/{preview.skip.reason}{detail}")
-        lines.append(f"URL:       {preview.url}")
-        lines.append(
-            "A crawl writes no record for this page. Pages listed in a sitemap or feed are "
-            "judged more leniently: try --source sitemap."
-        )
-        return "\n".join(lines)
+        lines.append(f"URL: {preview.url}")
+        lines.append("A crawl writes no record for this page.")
+        if preview.source in {"listing", "start"} and preview.skip.reason in LENIENT_SKIPS:
+            lines.append(
+                "(Judged as a page found by following links; pages a sitemap or feed "
+                "lists are judged more leniently: --source sitemap.)"
+            )
+        return "\n".join(lines) + "\n"
     rec = preview.record
     meta = rec.crawl_meta
     if preview.drop is not None:

@@ -108,7 +108,9 @@ class JsonlWriterPipeline:
         try:
             os.fsync(self.fd)
         except OSError as exc:
-            logger.error("Could not fsync %s: %s; it stays a .part for the next run", self.part, exc)
+            logger.error(
+                "Could not fsync %s: %s; it stays a .part for the next run", self.part, exc
+            )
             os.close(self.fd)
             self.fd = None
             return
@@ -222,7 +224,9 @@ class JsonlWriterPipeline:
                 for record in journal.iter_records(fh):
                     hashvalues = None
                     if not record.get("duplicate_of"):
-                        hashvalues = minhash(record.get("text") or "", self.num_perm, self.shingle_size)
+                        hashvalues = minhash(
+                            record.get("text") or "", self.num_perm, self.shingle_size
+                        )
                     self.store.mark_emitted(article_state(record, None), record["url"], hashvalues)
                 self.store.commit()
                 final = journal.finalize(part)

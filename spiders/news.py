@@ -114,6 +114,7 @@ class NewsSpider(Spider):
         spider.sitemap_max_files = settings.getint("SITEMAP_MAX_FILES", 200)
         spider.sitemap_max_bytes = settings.getint("SITEMAP_MAX_BYTES", 50 * 1024 * 1024)
         spider.tracking_params = settings.getlist("TRACKING_PARAMS")
+        spider.download_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
@@ -215,7 +216,13 @@ class NewsSpider(Spider):
             url,
             callback=self.parse_document,
             errback=self._doc_failed,
-            meta={"site": site.host, "sitemap_depth": depth, "is_start": is_start},
+            meta={
+                "site": site.host,
+                "sitemap_depth": depth,
+                "is_start": is_start,
+                # an uncompressed sitemap may be up to 50 MB (the protocol's limit)
+                "download_maxsize": max(self.sitemap_max_bytes, self.download_maxsize),
+            },
             dont_filter=True,
             priority=80,
         )

@@ -42,7 +42,11 @@ def killsite(serve) -> FixtureServer:  # type: ignore[no-untyped-def]
         server.route(article_path(n), article_html(url, seed=1000 + n))
         server.fault(article_path(n), delay=DELAY)
     server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
-    server.route("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {server.url('/sitemap.xml')}\n", "text/plain")
+    server.route(
+        "/robots.txt",
+        f"User-agent: *\nAllow: /\nSitemap: {server.url('/sitemap.xml')}\n",
+        "text/plain",
+    )
     server.route("/", "<html><body><h1>Kill Site</h1><p>News.</p></body></html>")
     return server
 
@@ -74,7 +78,9 @@ def wait_for_lines(folder: Path, proc: subprocess.Popen[str], lines: int) -> Pat
             if part.read_bytes().count(b"\n") >= lines:
                 return part
         if proc.poll() is not None:
-            pytest.fail(f"crawl ended before writing {lines} records:\n{proc.stderr.read()[-4000:]}")
+            pytest.fail(
+                f"crawl ended before writing {lines} records:\n{proc.stderr.read()[-4000:]}"
+            )
         time.sleep(0.05)
     proc.kill()
     pytest.fail("crawl wrote too slowly")

@@ -115,7 +115,11 @@ def test_generated_fixture_articles_are_far_apart() -> None:
 @pytest.mark.parametrize(
     ("text", "size", "expected"),
     [
-        ("One two three four five six", 5, {b"one two three four five", b"two three four five six"}),
+        (
+            "One two three four five six",
+            5,
+            {b"one two three four five", b"two three four five six"},
+        ),
         ("Short text", 5, {b"short text"}),
         ("Ça VA, ça va!", 2, {b"\xc3\xa7a va", b"va \xc3\xa7a"}),
         ("", 5, set()),

@@ -17,7 +17,8 @@ from scrapy.exceptions import DropItem
 from crawler import journal
 from crawler.state import store_for
 from crawler.state.sqlite import SqliteStore
-from tests.test_dedupe import Run, output_records, record, runs, story  # noqa: F401
+from tests.test_dedupe import Run, output_records, record, story
+from tests.test_dedupe import runs as runs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +33,7 @@ def test_records_go_to_a_part_file_renamed_at_close(runs: Any, tmp_path: Path) -
     run = runs()
     folder = tmp_path / "output" / "news"
     items = [record(f"https://a.example/news/{i}", story(i)) for i in range(3)]
-    items.append(record("https://b.example/ünïcode", "Zürich – «Grüße» 東京 " + story(9)))
+    items.append(record("https://b.example/ünïcode", "Zürich — «Grüße» 東京 " + story(9)))
     run.feed(*items)
     (part,) = folder.glob("*.jsonl.part")
     assert len(part.read_bytes().splitlines()) == 4  # each line is on disk as it is written
@@ -42,7 +43,7 @@ def test_records_go_to_a_part_file_renamed_at_close(runs: Any, tmp_path: Path) -
     (final,) = folder.glob("*.jsonl")
     assert final.name == part.name.removesuffix(".part")
     raw = final.read_text(encoding="utf-8")
-    assert "Zürich – «Grüße» 東京" in raw  # UTF-8, not \\u escapes
+    assert "Zürich — «Grüße» 東京" in raw  # UTF-8, not \\u escapes
     assert [r["url"] for r in output_records(tmp_path)] == [i.url for i in items]
     assert run.stat("records/written") == 4
     assert run.stat("records/language/en") == 4

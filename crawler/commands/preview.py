@@ -122,7 +122,7 @@ class Command(ScrapyCommand):
             choices=SOURCES,
             default="listing",
             help="where a crawl would have found the page; sitemap and feed pages are "
-            "judged more leniently (default: listing)",
+            "judged more leniently (default listing)",
         )
 
     def process_options(self, args: list[str], opts: Namespace) -> None:
@@ -219,13 +219,13 @@ class Command(ScrapyCommand):
         if opts.json:
             out = preview_dict(preview, removed=opts.removed)
             if opts.site_state:
-                out["state"] = {"url": state.url, "article": known}
+                out["state"] = {"url": state.url, "error": state.error, "article": known}
             print(json.dumps(out, ensure_ascii=False, indent=1))
             return
         sys.stdout.write(format_preview(preview, removed=opts.removed))
         if opts.site_state:
             print()
-            print(_format_state(state.url, preview, known))
+            print(_format_state(state, preview, known))
 
 
 def _local_path(target: str) -> Path | None:
@@ -294,8 +294,8 @@ class _StateReader:
             self.store.close()
 
 
-def _format_state(url: str, preview: Preview, known: dict[str, Any] | None) -> str:
-    lines = [f"State store: {url}"]
+def _format_state(state: _StateReader, preview: Preview, known: dict[str, Any] | None) -> str:
+    lines = [f"State store: {state.url}" + (f" ({state.error})" if state.error else "")]
     if preview.record is None:
         lines.append("  (no record, nothing to look up)")
         return "\n".join(lines)

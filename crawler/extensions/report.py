@@ -25,24 +25,45 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    """``{suffix: count}`` of the stats named ``prefix<suffix>``, largest first."""
+    found = {k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)}
+    return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def report_fields(stats: dict[str, Any]) -> dict[str, Any]:
+    """The run's headline numbers: what a person or a monitoring job reads first."""
+    return {
+        "pages_fetched": int(stats.get("response_received_count", 0)),
+        "records_written": int(stats.get("records/written", 0)),
+        "duration_seconds": round(float(stats.get("elapsed_time_seconds", 0) or 0), 3),
+        "started": stats.get("start_time"),
+        "finished": stats.get("finish_time"),
+        "skips": _by_prefix(stats, "skip/"),
+        "drops": _by_prefix(stats, "drop/"),
+        "records_by_language": _by_prefix(stats, "records/language/"),
+        "records_by_site": _by_prefix(stats, "records/site/"),
+    }
+
+
+def _counts(counts: dict[str, int], prefix: str = "", limit: int = 10) -> str:
+    parts = [f"{prefix}{k}={v}" for k, v in list(counts.items())[:limit]]
+    if len(counts) > limit:
+        parts.append(f"... {len(counts) - limit} more")
+    return ", ".join(parts) or "none"
+
+
 def summarize(stats: dict[str, Any]) -> str:
     """One paragraph a person reads at the end of a run: where every page went."""
-    written = stats.get("records/written", 0)
-    pages = stats.get("response_received_count", 0)
-    reasons = sorted(
-        ((k, v) for k, v in stats.items() if k.startswith(("drop/", "skip/"))),
-        key=lambda kv: -int(kv[1]),
-    )
-    parts = ", ".join(f"{k}={v}" for k, v in reasons) or "none"
-    langs = ", ".join(
-        f"{k.rsplit('/', 1)[1]}={v}"
-        for k, v in sorted(stats.items())
-        if k.startswith("records/language/")
-    )
-    elapsed = stats.get("elapsed_time_seconds", 0) or 0
+    r = report_fields(stats)
+    reasons = {f"skip/{k}": v for k, v in r["skips"].items()}
+    reasons.update({f"drop/{k}": v for k, v in r["drops"].items()})
+    reasons = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     return (
-        f"{written} records written from {pages} responses in {float(elapsed):.1f}s; "
-        f"drops and skips: {parts}; languages: {langs or 'none'}"
+        f"{r['records_written']} records written from {r['pages_fetched']} pages fetched "
+        f"in {r['duration_seconds']:.1f}s; drops and skips: {_counts(reasons)}; "
+        f"languages: {_counts(r['records_by_language'])}; "
+        f"sites: {_counts(r['records_by_site'], limit=5)}"
     )
 
 
@@ -74,6 +95,7 @@ class RunReport:
             "spider": spider.name,
             "reason": reason,
             "summary": summarize(stats),
+            **report_fields(stats),
             "stats": stats,
         }
         with tmp.open("w", encoding="utf-8") as fh:
