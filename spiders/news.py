@@ -1,5 +1,7 @@
 """`scrapy crawl news -a start=URL[,URL...] [-a max_pages=N]`: find a news site's articles.
 
+(`-a sources=FILE` reads the sites from a sources file instead: crawler/sources.py.)
+
 For a site root the spider reads robots.txt ``Sitemap:`` lines, ``/sitemap.xml``,
 ``/sitemap_index.xml`` and the feeds the start page announces. When those list
 article URLs, they are the articles; when a site has neither, the spider follows

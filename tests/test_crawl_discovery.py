@@ -10,6 +10,7 @@ but must never be requested. ``expected.json`` in each site lists its articles.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -195,3 +196,16 @@ def test_sitemap_of_static_pages_and_soft_404_fall_back_to_links(serve, tmp_path
     assert result.stat("skip/not_a_sitemap_or_feed") == 1
     assert result.stat("discovery/link_following_sites") == 1
     assert_exactly_the_articles(result.records, expected_articles("paginated", server.base))
+
+
+def test_gzip_bomb_sitemap_is_refused_and_the_rest_still_crawled(serve, tmp_path: Path) -> None:
+    server = serve("sitemap_index")
+    bomb = gzip.compress(
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + b" " * (8 << 20)
+    )
+    server.route("/maps/posts-2026-02.xml", bomb, "application/x-gzip")
+    result = run_crawl(tmp_path, start=server.url("/"), settings={"SITEMAP_MAX_BYTES": "1048576"})
+    assert result.returncode == 0, result.log[-4000:]
+    assert result.stat("skip/sitemap_too_large") == 1
+    every = expected_articles("sitemap_index", server.base)
+    assert_exactly_the_articles(result.records, {u: t for u, t in every.items() if "/03/" in u})
