@@ -270,7 +270,7 @@ def sitemap_rank(url: str) -> int:
 def order_sitemap_children(entries: Iterable[SitemapEntry]) -> list[SitemapEntry]:
     """News/post sitemaps first, newest lastmod first within a rank; tag/author sitemaps last."""
     listed = list(entries)
-    by_date = sorted(listed, key=lambda e: date_key(e.lastmod), reverse=True)
+    by_date = sorted(listed, key=lambda e: date_key(e.lastmod) or url_date_key(e.loc), reverse=True)
     return sorted(by_date, key=lambda e: sitemap_rank(e.loc))
 
 
@@ -281,6 +281,20 @@ def date_key(value: str | None) -> float:
 
 
 # -------------------------------------------------------------------------- dates
+
+_URL_DATE = re.compile(r"((?:19|20)\d{2})[-_/.]?(0[1-9]|1[0-2])(?:[-_/.]?(0[1-9]|[12]\d|3[01]))?")
+
+
+def url_date_key(url: str) -> float:
+    """A sort key from a date in a URL (``sitemap-2024-05-01.xml``, ``/2024/05/``), else 0."""
+    match = _URL_DATE.search(urlsplit(url).path)
+    if not match:
+        return 0.0
+    year, month, day = int(match[1]), int(match[2]), int(match[3] or 1)
+    try:
+        return datetime(year, month, day, tzinfo=UTC).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -362,10 +376,12 @@ def parse_feed(
 
 
 def _feed_entry(item: etree._Element, base: str | None, atom: bool) -> FeedEntry | None:
-    link = guid = title = published = updated = None
+    link = guid = title = published = updated = original = None
     for child in item:
         name = _local(child.tag)
-        if name == "link":
+        if name == "origlink" and _text(child):  # FeedBurner's proxied feeds
+            original = _text(child)
+        elif name == "link":
             href = child.get("href")
             if href is not None:  # Atom (or atom:link inside RSS)
                 rel = (child.get("rel") or "alternate").lower()
@@ -384,6 +400,7 @@ def _feed_entry(item: etree._Element, base: str | None, atom: bool) -> FeedEntry
             published = _text(child) or None
         elif name in ("updated", "modified") and not updated:
             updated = _text(child) or None
+    link = original or link
     url = _clean_url(link, base) if link else None
     if url is None and guid and guid.startswith(("http://", "https://")):
         url = _clean_url(guid, base)

@@ -28,7 +28,9 @@ crawl that must lose nothing needs on top of it:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
 from typing import Any
 
@@ -37,6 +39,7 @@ from scrapy import Request, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
@@ -133,7 +136,9 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         self._broken = False
         self._idle_since: float | None = None
         self._loops: list[task.LoopingCall] = []
+        self._stop_beating = threading.Event()
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self._on_item_error, signal=signals.item_error)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisScheduler:
@@ -177,12 +182,14 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         )
         if self.flush_on_start:
             self.flush()
-        self._heartbeat()
+        self._heartbeat(self.server)
         self.recover()
         if len(self.queue):
             logger.info("Resuming the shared crawl: %d requests queued", len(self.queue))
+        # the heartbeat runs in a thread: a reactor busy for a while is not a dead worker
+        threading.Thread(target=self._beat, name="distributed-heartbeat", daemon=True).start()
         for func, interval in (
-            (self._heartbeat_and_recover, self.timeout / 5),
+            (self._recover_quietly, self.timeout / 5),
             (self._settle, 0.5),
         ):
             loop = task.LoopingCall(func)
@@ -190,6 +197,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
             self._loops.append(loop)
 
     def close(self, reason: str) -> None:
+        self._stop_beating.set()
         for loop in self._loops:
             if loop.running:
                 loop.stop()
@@ -295,18 +303,34 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         for k in done:
             del self._active[k]
 
-    def _heartbeat(self) -> None:
-        self.server.set(self._key("worker", self.worker), "1", px=int(self.timeout * 1000))
-        self.server.sadd(self._key("workers"), self.worker)
+    def _heartbeat(self, server: redis.Redis) -> None:
+        server.set(self._key("worker", self.worker), "1", px=int(self.timeout * 1000))
+        server.sadd(self._key("workers"), self.worker)
 
-    def _heartbeat_and_recover(self) -> None:
+    def _beat(self) -> None:
+        """Refresh this worker's heartbeat until it closes (or Redis stays unreachable)."""
+        server = redis_client(redis_url(self.crawler.settings), retry_seconds=1.0)
+        while not self._stop_beating.wait(self.timeout / 5):
+            if self._broken:
+                break
+            with contextlib.suppress(redis.exceptions.RedisError):
+                self._heartbeat(server)
+        server.close()
+
+    def _recover_quietly(self) -> None:
         if self._broken:
             return
         try:
-            self._heartbeat()
             self.recover()
         except redis.exceptions.RedisError as exc:
             self._fail(exc)
+
+    def _on_item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        """A pipeline lost the state store's Redis: stop before the request counts as done."""
+        if isinstance(
+            failure.value, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError
+        ):
+            self._fail(failure.value)
 
     def recover(self) -> int:
         """Move the in-flight requests of dead workers back to the queue."""
@@ -343,7 +367,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
             "in Redis and are re-queued by a live worker (or this one, restarted).",
             exc,
         )
-        self.crawler.engine.close_spider(self.spider, "redis_unavailable")
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis_unavailable"))
 
     # -- idle: wait for more work, close when the whole crawl is quiet ----------------------
     def _start_urls_key(self) -> str:

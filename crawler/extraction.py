@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from html import unescape
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,9 +25,19 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from dateutil import parser as date_parser
+from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.utils import load_html
+from trafilatura.metadata import (
+    examine_meta,
+    extract_catstags,
+    extract_meta_json,
+    extract_title,
+    normalize_authors,
+)
+from trafilatura.settings import Document
+from trafilatura.utils import line_processing, load_html, trim
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 from trafilatura.xml import xmltotxt
 
 from crawler.detect import ArticleDetector, PageEvidence, json_ld_objects, url_page_kind
@@ -257,11 +268,14 @@ def _trim_edges(paras: list[str], removed: list[dict[str, str]] | None = None) -
 
 
 def _run_trafilatura(tree: HtmlElement, url: str, fast: bool) -> Any | None:
+    # metadata comes from ``page_metadata`` on the same tree: trafilatura's own
+    # metadata pass (a deep copy per author search, htmldate's extensive search) cost
+    # about a third of the extraction
     return trafilatura.bare_extraction(
         tree,
         url=url,
         fast=fast,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
         include_links=False,
         include_tables=True,
@@ -298,6 +312,7 @@ def extract_text(
     options: ExtractOptions,
     headlines: list[str],
     removed: list[dict[str, str]] | None = None,
+    description: str | None = None,
 ) -> tuple[Any | None, list[str], float, str | None]:
     """Body of ``tree``: (trafilatura document, lines, link density, fallback used).
 
@@ -325,9 +340,7 @@ def extract_text(
     total = sum(len(line) for line in lines)
     density = sum(len(line) * s for line, s in zip(lines, shares, strict=True)) / max(1, total)
     if options.cleanup:
-        lines = clean_paragraphs(
-            lines, shares, [*headlines, doc.title or ""], doc.description, removed
-        )
+        lines = clean_paragraphs(lines, shares, headlines, description, removed)
     return doc, lines, density, fallback
 
 
@@ -430,7 +443,7 @@ def _iso_datetime(value: Any) -> str | None:
     return parsed.isoformat()
 
 
-def _published(tree: HtmlElement, doc: Any, hints: dict[str, Any]) -> str | None:
+def _published(tree: HtmlElement, url: str, hints: dict[str, Any]) -> str | None:
     """Publication time: page markup, then sitemap/feed date, then htmldate, then lastmod."""
     for obj in json_ld_objects(tree):
         value = obj.get("datePublished")
@@ -451,8 +464,13 @@ def _published(tree: HtmlElement, doc: Any, hints: dict[str, Any]) -> str | None
     # a news sitemap's or feed's publication date beats htmldate's guess (often from the URL)
     if _iso_datetime(hints.get("published")):
         return _iso_datetime(hints.get("published"))
-    if doc is not None and getattr(doc, "date", None) and _iso_datetime(doc.date):
-        return _iso_datetime(doc.date)
+    # nothing declared: htmldate's guess from the markup (and URL)
+    try:
+        guessed = find_date(tree, extensive_search=True, original_date=True, url=url)
+    except Exception:  # htmldate on pathological markup
+        guessed = None
+    if guessed and _iso_datetime(guessed):
+        return _iso_datetime(guessed)
     return _iso_datetime(hints.get("lastmod"))
 
 
@@ -488,6 +506,87 @@ def _split_authors(value: str | None) -> list[str]:
         if name and name not in out:
             out.append(name)
     return out
+
+
+def _author_from_markup(tree: HtmlElement) -> str | None:
+    """trafilatura's author search over bylines, without its deep copy of the page.
+
+    Elements inside comment, sidebar, date or figure blocks are ignored, and such
+    blocks nested in a byline do not count towards its text (their tails do).
+    """
+    discard: set[Any] = set()
+    for expression in AUTHOR_DISCARD_XPATHS:
+        discard.update(expression(tree))
+    for expression in AUTHOR_XPATHS:
+        for elem in expression(tree):
+            if elem in discard or any(a in discard for a in elem.iterancestors()):
+                continue
+            content = trim(" ".join(_text_outside(elem, discard)))
+            if content and 2 < len(content) < 120:
+                return normalize_authors(None, content)
+    return None
+
+
+def _text_outside(elem: Any, discard: set[Any]) -> list[str]:
+    """``elem.itertext()`` without the text of discarded descendants (their tails stay)."""
+    if not discard:
+        return list(elem.itertext())
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node.tag, str) and node.text:
+            out.append(node.text)
+        for child in node:
+            if child not in discard and isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                out.append(child.tail)
+
+    walk(elem)
+    return out
+
+
+_CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")
+_TAG_HREF = re.compile(r"/tag(?:y|ies|s)?/")
+
+
+def page_metadata(tree: HtmlElement) -> Document:
+    """Title, authors, description, site name, tags and categories declared by the page.
+
+    trafilatura's metadata rules (meta tags, OpenGraph, JSON-LD, bylines, tag and
+    category links), read from our parsed tree; the date is ``_published``'s job.
+    """
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # trafilatura's JSON-LD reader on odd markup
+        pass
+    if not meta.author:
+        meta.author = _author_from_markup(tree)
+    # trafilatura's tag/category link search only keeps links whose href has /tag/ or
+    # /category/ in it: look for such an href once before running its xpaths
+    hrefs = " ".join(str(h) for h in tree.xpath("//a/@href"))
+    if not meta.categories:
+        if _CATEGORY_HREF.search(hrefs):
+            meta.categories = extract_catstags("category", tree)
+        else:
+            meta.categories = [
+                line_processing(str(v))
+                for v in tree.xpath(
+                    './/head//meta[@property="article:section" or contains(@name, "subject")]'
+                    "/@content"
+                )
+            ]
+            meta.categories = [c for c in dict.fromkeys(meta.categories) if c]
+    if not meta.tags and _TAG_HREF.search(hrefs):
+        meta.tags = extract_catstags("tag", tree)
+    for name in ("title", "author", "description", "sitename"):
+        value = getattr(meta, name)
+        if isinstance(value, str):
+            setattr(meta, name, line_processing(unescape(value[:10000])))
+    return meta
 
 
 def _tags(tree: HtmlElement, doc: Any) -> list[str]:
@@ -571,21 +670,28 @@ def _extract_tree(
     title = clean_title(page_title, h1, site_name, url)
     headlines = [t for t in (title, h1, page_title) if t]
     removed: list[dict[str, str]] | None = [] if options.explain else None
-    doc, lines, density, fallback = extract_text(tree, url, options, headlines, removed)
-    if doc is not None:
-        site_name = site_name or doc.sitename
-        title = title or clean_title(doc.title, None, site_name, url)
+    # read before trafilatura runs: it works on a copy, but its clean-up may touch shared parts
+    meta = page_metadata(tree)
+    published = _published(tree, url, hints)
+    canonical = _canonical(tree, url, options)
+    if not meta.title:
+        meta.title = extract_title(tree)
+    doc, lines, density, fallback = extract_text(
+        tree, url, options, [*headlines, meta.title or ""], removed, meta.description
+    )
+    site_name = site_name or meta.sitename
+    title = title or clean_title(meta.title, None, site_name, url)
     return Extraction(
         text=join_paragraphs(lines),
         paragraphs=lines,
         link_density=density,
         title=title or (hints.get("title") or None),
-        authors=_split_authors(getattr(doc, "author", None)),
-        published=_published(tree, doc, hints),
-        description=(getattr(doc, "description", None) or None),
+        authors=_split_authors(meta.author),
+        published=published,
+        description=meta.description or None,
         site_name=site_name,
-        tags=_tags(tree, doc),
-        canonical_url=_canonical(tree, url, options),
+        tags=_tags(tree, meta),
+        canonical_url=canonical,
         fallback=fallback,
         removed=removed or [],
     )

@@ -269,7 +269,9 @@ def build_preview(
 # --- output ---------------------------------------------------------------------
 
 
-def preview_dict(preview: Preview, removed: bool = False) -> dict[str, Any]:
+def preview_dict(
+    preview: Preview, removed: bool = False, site_state: bool = False
+) -> dict[str, Any]:
     """The JSON form: a JSONL record (plus "removed"), or why there is none."""
     out: dict[str, Any]
     if preview.record is None:
@@ -289,7 +291,7 @@ def preview_dict(preview: Preview, removed: bool = False) -> dict[str, Any]:
         out["removed"] = preview.removed
         if preview.not_listed:
             out["removed_not_listed"] = preview.not_listed
-    if preview.site is not None:
+    if site_state:
         out["site_boilerplate"] = preview.site
     return out
 

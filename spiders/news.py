@@ -35,6 +35,8 @@ from crawler.run import utc_now_iso
 from crawler.urls import canonicalize
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
+#: Child sitemaps of an index requested at once; more follow while the page budget lasts.
+SITEMAPS_IN_FLIGHT = 4
 _KIND_PRIORITY = {"pagination": 30, "listing": 10, "": 5, "article": 0}
 
 
@@ -55,6 +57,8 @@ class SiteState:
     seen: set[str] = field(default_factory=set)  # canonical URLs of pages requested
     known: dict[str, str | None] = field(default_factory=dict)  # emitted before: lastmod seen
     source: Any = None  # the crawler.sources.SiteSource of a -a sources=FILE site
+    sitemap_queue: list[tuple[str, int]] = field(default_factory=list)  # index children to read
+    sitemaps_in_flight: int = 0  # queued child sitemaps requested and not yet handled
 
 
 def _bare_host(url: str) -> str:
@@ -150,6 +154,15 @@ class NewsSpider(Spider):
             site = self.sites[host] = SiteState(host, url, budget, source=source)
         return site
 
+    def _site_of(self, response: Response) -> SiteState:
+        """The site a response belongs to (created on demand: in a distributed crawl a
+        worker may handle requests that another worker's start() scheduled)."""
+        host = response.meta.get("site") or _bare_host(response.url)
+        site = self.sites.get(host)
+        if site is None:
+            site = self.sites[host] = SiteState(host, response.url, self.budget)
+        return site
+
     def _start_requests(self, url: str, site: SiteState) -> Iterator[Request]:
         parts = urlsplit(url)
         if discovery.looks_like_sitemap_url(url) or discovery.looks_like_feed_url(url):
@@ -190,7 +203,7 @@ class NewsSpider(Spider):
 
     # -------------------------------------------------------------- documents
     def parse_robots(self, response: Response) -> Iterator[Request]:
-        site = self.sites[response.meta["site"]]
+        site = self._site_of(response)
         text = response.body.decode("utf-8", "replace") if response.status == 200 else ""
         for url in discovery.robots_sitemaps(text, response.url):
             self._count("discovery/robots_sitemaps")
@@ -231,7 +244,13 @@ class NewsSpider(Spider):
 
     def parse_document(self, response: Response) -> Iterator[Any]:
         """A sitemap index, urlset or feed (sniffed from the content, not the URL)."""
-        site = self.sites[response.meta["site"]]
+        site = self._site_of(response)
+        if response.meta.get("queued"):
+            site.sitemaps_in_flight -= 1
+        yield from self._read_document(response, site)
+        yield from self._next_sitemaps(site)
+
+    def _read_document(self, response: Response, site: SiteState) -> Iterator[Any]:
         body = discovery.maybe_gunzip(response.body, self.sitemap_max_bytes)
         if body is None:
             self._skip("sitemap_too_large", response.url)
@@ -267,9 +286,7 @@ class NewsSpider(Spider):
                 if preferred and discovery.sitemap_rank(child.loc) == 2:
                     self._skip("sitemap_non_article", child.loc)
                     continue
-                req = self._doc_request(child.loc, site, depth + 1)
-                if req is not None:
-                    yield req
+                site.sitemap_queue.append((child.loc, depth + 1))
             return
         self._count("discovery/sitemaps")
         entries = sorted(
@@ -305,15 +322,40 @@ class NewsSpider(Spider):
             if req is not None:
                 yield req
 
-    def _doc_failed(self, failure: Failure) -> None:
+    def _next_sitemaps(self, site: SiteState) -> Iterator[Request]:
+        """Request queued child sitemaps, a few at a time, while the page budget lasts.
+
+        A large index (hundreds of monthly sitemaps) is read newest first and only as
+        far as the budget needs, not downloaded whole.
+        """
+        while site.sitemap_queue and site.sitemaps_in_flight < SITEMAPS_IN_FLIGHT:
+            if site.pages >= site.budget:
+                for url, _depth in site.sitemap_queue:
+                    self._skip("sitemap_budget", url)
+                site.sitemap_queue.clear()
+                return
+            url, depth = site.sitemap_queue.pop(0)
+            req = self._doc_request(url, site, depth)
+            if req is not None:
+                req.meta["queued"] = True
+                site.sitemaps_in_flight += 1
+                yield req
+
+    def _doc_failed(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
         self._count("discovery/document_failed")
         self.logger.debug("Discovery document %s failed: %s", request.url, failure.value)
+        host = request.meta.get("site") or _bare_host(request.url)
+        site = self.sites.get(host)
+        if site is not None and request.meta.get("queued"):
+            site.sitemaps_in_flight -= 1
+        if site is not None:
+            yield from self._next_sitemaps(site)
 
     # ------------------------------------------------------------------ pages
     def parse_start(self, response: Response) -> Iterator[Any]:
         """The start page: a candidate article, the feeds it announces, links to follow."""
-        site = self.sites[response.meta["site"]]
+        site = self._site_of(response)
         html = self._decode(response)
         if html is None:
             body = discovery.maybe_gunzip(response.body, self.sitemap_max_bytes) or b""
@@ -337,7 +379,7 @@ class NewsSpider(Spider):
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         """A page that may be an article; in link-following mode also a source of links."""
-        site = self.sites[response.meta["site"]]
+        site = self._site_of(response)
         if response.status == 304:
             self._skip("not_modified", response.url)
             self._refresh_known(response)
@@ -384,17 +426,19 @@ class NewsSpider(Spider):
         if len(url) > self.max_url_length:
             self._skip("url_too_long", url)
             return None
+        key = canonicalize(url, self.tracking_params)
+        if key in site.seen:
+            return None
         if site.source is not None and not site.source.allows(url):
+            site.seen.add(key)
             self._skip("source_filter", url)
             return None
         kind = "pagination" if pagination else discovery.url_kind(url)
         if follow and kind == "non_content":
+            site.seen.add(key)
             self._skip("url_shape", url)
             return None
-        key = canonicalize(url, self.tracking_params)
         lastmod = hints.get("lastmod")
-        if key in site.seen:
-            return None
         if key in site.known and not discovery.is_newer(lastmod, site.known[key]):
             return None  # listed again (another feed or sitemap), no newer date
         headers: dict[str, str] = {}

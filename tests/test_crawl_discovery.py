@@ -209,3 +209,39 @@ def test_gzip_bomb_sitemap_is_refused_and_the_rest_still_crawled(serve, tmp_path
     assert result.stat("skip/sitemap_too_large") == 1
     every = expected_articles("sitemap_index", server.base)
     assert_exactly_the_articles(result.records, {u: t for u, t in every.items() if "/03/" in u})
+
+
+def test_large_index_is_read_newest_first_only_as_far_as_the_page_budget(
+    serve, tmp_path: Path
+) -> None:
+    server = serve("sitemap_index")
+    months = [f"{year}-{month:02d}" for year in range(2021, 2026) for month in range(1, 13)]
+    children = []
+    for month in months:
+        path = f"/maps/posts-{month}.xml"
+        children.append(f"<sitemap><loc>{server.base}{path}</loc></sitemap>")
+        urls = "".join(
+            f"<url><loc>{server.base}/news/{month}/story-{n}-from-the-archive.html</loc></url>"
+            for n in range(3)
+        )
+        server.route(
+            path,
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+            "application/xml",
+        )
+    server.route(
+        "/maps/index.xml",
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(children)
+        + "</sitemapindex>",
+        "application/xml",
+    )
+    result = run_crawl(tmp_path, start=server.url("/"), max_pages="5")
+    assert result.returncode == 0, result.log[-4000:]
+    read = [p for p in server.paths() if p.startswith("/maps/posts-")]
+    assert "/maps/posts-2025-12.xml" in read
+    assert len(read) <= 8
+    assert result.stat("skip/sitemap_budget") == len(months) - len(read)
+    pages = [p for p in server.paths() if p.startswith("/news/")]
+    assert len(pages) == 5
+    assert all(p.startswith(("/news/2025-", "/news/2024-")) for p in pages)

@@ -172,6 +172,17 @@ def test_external_entity_is_not_loaded(tmp_path) -> None:
     assert all("TOPSECRET" not in e.loc for e in sitemap.entries)
 
 
+def test_dated_child_sitemaps_without_lastmod_are_read_newest_first() -> None:
+    children = [
+        d.SitemapEntry(f"https://e.com/sitemap-{day}.xml")
+        for day in ("2024-04-30", "2024-05-02", "2023-12-31", "2024-05-01")
+    ]
+    ordered = [
+        e.loc[len("https://e.com/sitemap-") : -4] for e in d.order_sitemap_children(children)
+    ]
+    assert ordered == ["2024-05-02", "2024-05-01", "2024-04-30", "2023-12-31"]
+
+
 @pytest.mark.parametrize(
     ("url", "rank"),
     [
@@ -185,6 +196,11 @@ def test_external_entity_is_not_loaded(tmp_path) -> None:
         ("https://e.com/author-sitemap.xml", 2),
         ("https://e.com/page-sitemap.xml", 2),
         ("https://e.com/sitemap-tags-a.xml", 2),
+        ("https://e.com/wp-sitemap-posts-post-1.xml", 0),
+        ("https://e.com/wp-sitemap-posts-page-1.xml", 2),
+        ("https://e.com/wp-sitemap-taxonomies-category-1.xml", 2),
+        ("https://e.com/wp-sitemap-users-1.xml", 2),
+        ("https://e.com/news/sitemap-authors.xml", 2),
     ],
 )
 def test_sitemap_rank(url: str, rank: int) -> None:
@@ -295,6 +311,17 @@ def test_rss_feed_items() -> None:
     assert entries[0].published == "Wed, 01 May 2024 10:00:00 +0000"
     assert entries[1].published == "2024-05-02T08:00:00Z"
     assert entries[2].title == "Relative link"
+
+
+def test_feedburner_orig_link_wins_over_the_proxy_link() -> None:
+    body = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel>
+<item><title>A</title><link>https://feeds.feedburner.com/~r/example/~3/abc/</link>
+<feedburner:origLink>https://news.example.com/2024/05/real-story</feedburner:origLink></item>
+</channel></rss>"""
+    entries = d.parse_feed(body, BASE)
+    assert entries is not None
+    assert [e.url for e in entries] == ["https://news.example.com/2024/05/real-story"]
 
 
 def test_atom_feed_entries_use_alternate_link_and_xml_base() -> None:

@@ -88,7 +88,9 @@ def output_records(tmp: Path) -> tuple[list[dict[str, Any]], list[Path]]:
 
 def written_so_far(tmp: Path) -> int:
     folder = tmp / "output" / "news"
-    return sum(p.read_bytes().count(b"\n") for p in folder.glob("*.jsonl*")) if folder.exists() else 0
+    if not folder.exists():
+        return 0
+    return sum(p.read_bytes().count(b"\n") for p in folder.glob("*.jsonl*"))
 
 
 def stats_of(tmp: Path) -> list[dict[str, Any]]:
@@ -106,7 +108,7 @@ def wait_for_records(tmp: Path, n: int, workers: list[Worker], timeout: float = 
 
 
 def assert_every_article_once(tmp: Path, site: FixtureServer) -> list[dict[str, Any]]:
-    records, files = output_records(tmp)
+    records, _ = output_records(tmp)
     urls = Counter(r["url"] for r in records)
     twice = [u for u, c in urls.items() if c > 1]
     assert not twice, f"emitted more than once: {twice[:5]}"
@@ -124,9 +126,7 @@ def test_two_workers_emit_every_article_exactly_once(
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
     with FixtureServer(news_site) as site:
-        workers = [
-            Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}") for i in range(2)
-        ]
+        workers = [Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}") for i in range(2)]
         codes = [w.wait() for w in workers]
         assert codes == [0, 0], workers[0].log()[-3000:]
         assert_every_article_once(tmp_path, site)
@@ -168,9 +168,7 @@ def test_redis_restart_mid_crawl_is_retried_without_loss_or_repeat(
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
     with FixtureServer(news_site) as site:
-        workers = [
-            Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}") for i in range(2)
-        ]
+        workers = [Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}") for i in range(2)]
         wait_for_records(tmp_path, ARTICLES // 3, workers)
         redis_server.restart(down_for=1.0)  # append-only file: the data survives
         codes = [w.wait() for w in workers]

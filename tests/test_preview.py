@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crawler.boilerplate import block_key
-from crawler.extraction import ExtractOptions, parse_html
+from crawler.extraction import ExtractOptions, build_record, parse_html
 from crawler.items import FetchedPage
 from crawler.preview import PreviewConfig, build_preview, page_blocks
 from crawler.state import open_store
@@ -167,7 +167,6 @@ def test_page_blocks_split_at_block_elements_and_skip_invisible_text():
 def test_explain_does_not_change_the_record():
     url = "https://harbour.example/news/2026/03/12/ferry-plan-approved-after-vote"
     page = FetchedPage(url=url, html=article_page(url, 3), fetched_at="2026-03-12T08:00:00Z")
-    from crawler.extraction import build_record
 
     plain = build_record(page, ExtractOptions())
     explained = build_record(page, ExtractOptions(explain=True))
@@ -176,3 +175,25 @@ def test_explain_does_not_change_the_record():
     assert plain == explained
     result = build_preview(page, PreviewConfig())
     assert result.record is not None and result.record.text == plain.text
+
+
+def test_clean_up_rules_name_each_line_they_removed():
+    url = "https://harbour.example/news/2026/03/12/ferry-plan-approved-after-vote"
+    headline, paras = article_text(4)
+    lead = paras[0].split(". ")[0] + "."  # a standfirst that the first paragraph repeats
+    html = article_html(url, 4).replace(
+        '<p class="byline">',
+        f'<p class="standfirst">{lead}</p>\n<p>Updated 12/03/2026 08:00</p>\n<p class="byline">',
+    )
+    result = build_preview(FetchedPage(url=url, html=html, fetched_at="x"), PreviewConfig())
+    assert result.record is not None
+    removed = {(r["rule"], r["text"]) for r in result.removed}
+    assert ("repeated_headline", headline) in removed
+    assert ("date_stamp", "Updated 12/03/2026 08:00") in removed
+    assert ("duplicate_lead", lead) in removed
+    assert ("trafilatura", "We use cookies to improve your experience. Accept all") in removed
+    assert result.record.text.count(lead) == 1
+    # a removed line is not in the text (the repeated lead stays once)
+    for rule, text in removed:
+        if rule not in {"duplicate_lead", "title"}:
+            assert text not in result.record.text, (rule, text)

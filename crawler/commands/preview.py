@@ -217,7 +217,7 @@ class Command(ScrapyCommand):
         finally:
             state.close()
         if opts.json:
-            out = preview_dict(preview, removed=opts.removed)
+            out = preview_dict(preview, removed=opts.removed, site_state=opts.site_state)
             if opts.site_state:
                 out["state"] = {"url": state.url, "error": state.error, "article": known}
             print(json.dumps(out, ensure_ascii=False, indent=1))

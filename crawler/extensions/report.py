@@ -35,6 +35,8 @@ def report_fields(stats: dict[str, Any]) -> dict[str, Any]:
     """The run's headline numbers: what a person or a monitoring job reads first."""
     return {
         "pages_fetched": int(stats.get("response_received_count", 0)),
+        #: pages that may be articles (the rest are robots.txt, sitemaps, feeds, listings)
+        "candidate_pages": sum(_by_prefix(stats, "discovery/pages/").values()),
         "records_written": int(stats.get("records/written", 0)),
         "duration_seconds": round(float(stats.get("elapsed_time_seconds", 0) or 0), 3),
         "started": stats.get("start_time"),
@@ -46,8 +48,8 @@ def report_fields(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _counts(counts: dict[str, int], prefix: str = "", limit: int = 10) -> str:
-    parts = [f"{prefix}{k}={v}" for k, v in list(counts.items())[:limit]]
+def _counts(counts: dict[str, int], limit: int = 10) -> str:
+    parts = [f"{k}={v}" for k, v in list(counts.items())[:limit]]
     if len(counts) > limit:
         parts.append(f"... {len(counts) - limit} more")
     return ", ".join(parts) or "none"
@@ -61,7 +63,8 @@ def summarize(stats: dict[str, Any]) -> str:
     reasons = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     return (
         f"{r['records_written']} records written from {r['pages_fetched']} pages fetched "
-        f"in {r['duration_seconds']:.1f}s; drops and skips: {_counts(reasons)}; "
+        f"({r['candidate_pages']} candidate articles) in {r['duration_seconds']:.1f}s; "
+        f"drops and skips: {_counts(reasons)}; "
         f"languages: {_counts(r['records_by_language'])}; "
         f"sites: {_counts(r['records_by_site'], limit=5)}"
     )

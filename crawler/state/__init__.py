@@ -12,11 +12,16 @@ _STORE_ATTR = "_cleanwire_state_store"
 
 
 def open_store(
-    url: str, threshold: float = 0.8, num_perm: int = 128, prefix: str = "cleanwire"
+    url: str,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    prefix: str = "cleanwire",
+    retry_seconds: float = 30.0,
 ) -> StateStore:
     """Open the store named by ``url`` (``sqlite:///path`` or ``redis://host:port/db``).
 
-    ``prefix`` namespaces a Redis store's keys (``STATE_REDIS_PREFIX``).
+    ``prefix`` namespaces a Redis store's keys (``STATE_REDIS_PREFIX``);
+    ``retry_seconds`` is how long a Redis outage is retried (``DISTRIBUTED_REDIS_RETRY``).
     """
     if url.startswith("sqlite:///"):
         from crawler.state.sqlite import SqliteStore
@@ -25,7 +30,13 @@ def open_store(
     if url.startswith(("redis://", "rediss://", "unix://")):
         from crawler.state.redis import RedisStore
 
-        return RedisStore(url, threshold=threshold, num_perm=num_perm, prefix=prefix)
+        return RedisStore(
+            url,
+            threshold=threshold,
+            num_perm=num_perm,
+            prefix=prefix,
+            retry_seconds=retry_seconds,
+        )
     raise ValueError(f"STATE_URL must start with sqlite:/// or redis://, got {url!r}")
 
 
@@ -41,6 +52,7 @@ def store_for(crawler: Any) -> StateStore:
             threshold=settings.getfloat("DEDUPE_THRESHOLD", 0.8),
             num_perm=settings.getint("DEDUPE_NUM_PERM", 128),
             prefix=settings.get("STATE_REDIS_PREFIX") or "cleanwire",
+            retry_seconds=settings.getfloat("DISTRIBUTED_REDIS_RETRY", 30.0),
         )
         setattr(crawler, _STORE_ATTR, store)
         crawler.signals.connect(store.close, signal=signals.engine_stopped, weak=False)
