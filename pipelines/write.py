@@ -82,6 +82,8 @@ class JsonlWriterPipeline:
         self.unsynced = 0
         self.failed: str | None = None
         self.closed = False
+        #: Records written but not marked (store unavailable): the run's file stays a .part.
+        self.unmarked = 0
         self._loop: Any = None
 
     @classmethod
@@ -114,9 +116,21 @@ class JsonlWriterPipeline:
             os.close(self.fd)
             self.fd = None
             return
-        self.store.commit()
+        try:
+            self.store.commit()
+        except Exception as exc:
+            self.unmarked += 1
+            logger.error("Could not commit the state store (%s)", exc)
         os.close(self.fd)  # also releases the journal lock
         self.fd = None
+        if self.unmarked:
+            logger.error(
+                "%s stays a .part: %d of its records are not marked in the state store; "
+                "the next run recovers it (keeps every line, marks them) before crawling",
+                self.part,
+                self.unmarked,
+            )
+            return
         final = journal.finalize(self.part)
         if final != self.part:
             logger.info("Wrote %s", final)
@@ -146,7 +160,18 @@ class JsonlWriterPipeline:
         self.size += len(line)
         meta = ItemAdapter(item).get("crawl_meta") or {}
         hashvalues = meta.get("minhash") if not record.get("duplicate_of") else None
-        self.store.mark_emitted(article_state(record, meta), record["url"], hashvalues)
+        try:
+            self.store.mark_emitted(article_state(record, meta), record["url"], hashvalues)
+        except Exception as exc:  # the store is down: the journal still has the record
+            self.unmarked += 1
+            self.stats.inc_value("write/unmarked")
+            logger.error(
+                "Record %s is written but the state store could not mark it (%s); %s stays "
+                "a .part file so that the next run marks it before crawling",
+                record["id"],
+                exc,
+                self.part,
+            )
         self.stats.inc_value("records/written")
         self.stats.inc_value(f"records/language/{record.get('language') or 'unknown'}")
         self.stats.inc_value(f"records/site/{record.get('site') or 'unknown'}")
