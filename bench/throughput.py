@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -143,57 +142,97 @@ class Site:
         return i if 0 <= i < self.n and self.path(i) == path else None
 
 
-def serve(site: Site) -> tuple[ThreadingHTTPServer, str]:
-    """A keep-alive static server for ``site`` in a thread of this process."""
+def _response(status: str, body: bytes, ctype: str) -> bytes:
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def serve_forever(n: int) -> None:
+    """The fixture server's process: asyncio, keep-alive, pages rendered by string joins.
+
+    Runs apart from the bench (its own process, so the bare loop and the crawl's
+    watcher never share a GIL with it) and prints its port on stdout.
+    """
+    import asyncio
+
+    site = Site(load_templates(), n)
     cache: dict[str, bytes] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            base = f"http://{self.headers.get('Host')}"
-            path = self.path.split("?", 1)[0]
-            ctype = "text/html; charset=utf-8"
-            body: bytes | None = None
-            if path == "/robots.txt":
-                body, ctype = f"User-agent: *\nSitemap: {base}/sitemap.xml\n".encode(), "text/plain"
-            elif path == "/sitemap.xml":
-                if "sitemap" not in cache:
-                    urls = "".join(
-                        f"<url><loc>{base}{site.path(i)}</loc></url>" for i in range(site.n)
-                    )
-                    cache["sitemap"] = (
+    def answer(path: str, base: str) -> bytes:
+        path = path.split("?", 1)[0]
+        if path == "/robots.txt":
+            body = f"User-agent: *\nSitemap: {base}/sitemap.xml\n".encode()
+            return _response("200 OK", body, "text/plain")
+        if path == "/sitemap.xml":
+            if "sitemap" not in cache:
+                urls = "".join(f"<url><loc>{base}{site.path(i)}</loc></url>" for i in range(n))
+                cache["sitemap"] = _response(
+                    "200 OK",
+                    (
                         '<?xml version="1.0" encoding="UTF-8"?>'
                         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                         f"{urls}</urlset>"
-                    ).encode()
-                body, ctype = cache["sitemap"], "application/xml"
-            elif path == "/":
-                body = (
-                    b"<html><head><title>Bench news</title></head><body><h1>News</h1></body></html>"
+                    ).encode(),
+                    "application/xml",
                 )
-            else:
-                i = site.index(path)
-                if i is not None:
-                    body = site.page(i).encode("utf-8")
-            if body is None:
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            return cache["sitemap"]
+        if path == "/":
+            body = b"<html><head><title>Bench news</title></head><body><h1>News</h1></body></html>"
+            return _response("200 OK", body, "text/html; charset=utf-8")
+        i = site.index(path)
+        if i is None:
+            return _response("404 Not Found", b"", "text/plain")
+        return _response("200 OK", site.page(i).encode("utf-8"), "text/html; charset=utf-8")
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1]
+                host = next(
+                    (ln.split(":", 1)[1].strip() for ln in lines if ln.lower().startswith("host:")),
+                    "127.0.0.1",
+                )
+                writer.write(answer(path, f"http://{host}"))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, IndexError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=256)
+        print(server.sockets[0].getsockname()[1], flush=True)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+class Server:
+    """The fixture server subprocess for N pages."""
+
+    def __init__(self, n: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(n)], stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None
+        self.base = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"
+
+    def cpu_seconds(self) -> float:
+        try:
+            t = psutil.Process(self.proc.pid).cpu_times()
+        except psutil.Error:
+            return 0.0
+        return t.user + t.system
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
 
 
 @dataclass
@@ -203,6 +242,7 @@ class Watch:
     pid: int
     peak_rss: int = 0  # sum of RSS (counts pages shared by forked workers once per process)
     peak_pss: int = 0  # sum of PSS (shared pages split between processes): the honest total
+    peak_crawl_rss: int = 0  # the crawl process alone
     cpu: dict[int, tuple[str, float]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -226,6 +266,8 @@ class Watch:
                     mem = p.memory_full_info()
                     rss += mem.rss
                     pss += getattr(mem, "pss", mem.rss)
+                    if p.pid == self.pid:
+                        self.peak_crawl_rss = max(self.peak_crawl_rss, mem.rss)
                     t = p.cpu_times()
                     role = "crawl" if p.pid == self.pid else "workers"
                     self.cpu[p.pid] = (role, t.user + t.system)
@@ -242,14 +284,16 @@ class Watch:
         return sum(s for r, s in self.cpu.values() if r == role)
 
 
-def crawl(base: str, n: int, workdir: Path, settings: dict[str, str]) -> dict[str, Any]:
+def crawl(
+    base: str, n: int, workdir: Path, settings: dict[str, str], profile: str | None = None
+) -> dict[str, Any]:
     """Run ``scrapy crawl news`` over the site; return timing, memory and stats."""
     out = workdir / "output"
     all_settings = {
         "ALLOW_LOOPBACK": "1",
         "AUTOTHROTTLE_ENABLED": "0",
-        "CONCURRENT_REQUESTS": "32",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
+        "CONCURRENT_REQUESTS": "16",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
         "LOG_LEVEL": "INFO",
         "OUTPUT_DIR": str(out),
         "STATE_URL": f"sqlite:///{workdir / 'state.sqlite3'}",
@@ -263,9 +307,19 @@ def crawl(base: str, n: int, workdir: Path, settings: dict[str, str]) -> dict[st
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     watch = Watch(proc.pid).start()
+    spy = None
+    if profile:
+        spy = subprocess.Popen(
+            ["py-spy", "record", "-o", profile, "--pid", str(proc.pid), "-r", "50", "--nonblocking"]
+            + (["-f", "speedscope"] if profile.endswith(".json") else []),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     proc.wait()
     elapsed = time.perf_counter() - started
     watch.stop()
+    if spy is not None:
+        spy.wait(timeout=60)
     log.close()
     reports = sorted((out / "news").glob("*.stats.json"))
     stats = json.loads(reports[-1].read_text())["stats"] if reports else {}
@@ -280,6 +334,7 @@ def crawl(base: str, n: int, workdir: Path, settings: dict[str, str]) -> dict[st
         "records": records,
         "peak_rss": watch.peak_rss,
         "peak_pss": watch.peak_pss,
+        "peak_crawl_rss": watch.peak_crawl_rss,
         "cpu_crawl": watch.cpu_seconds("crawl"),
         "cpu_workers": watch.cpu_seconds("workers"),
         "stats": stats,
@@ -287,15 +342,14 @@ def crawl(base: str, n: int, workdir: Path, settings: dict[str, str]) -> dict[st
     }
 
 
-def bare(site: Site, n: int) -> tuple[float, int]:
-    """Seconds for ``trafilatura.extract(html)`` over pages 0..n-1, held in memory."""
+def bare(pages: list[str]) -> tuple[float, float, int]:
+    """(wall s, CPU s, pages with text) of ``trafilatura.extract(html)`` over ``pages``."""
     import trafilatura
 
-    pages = [site.page(i) for i in range(n)]
     trafilatura.extract(pages[0])  # warm up imports and caches
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     texts = sum(1 for html in pages if trafilatura.extract(html))
-    return time.perf_counter() - started, texts
+    return time.perf_counter() - started, time.process_time() - cpu, texts
 
 
 def stage_lines(stats: dict[str, Any], records: int) -> list[str]:
@@ -304,29 +358,42 @@ def stage_lines(stats: dict[str, Any], records: int) -> list[str]:
     lines = []
     for s in STAGES:
         per_page = times[s] / max(records, 1)
+        note = "" if times[s] else f"  (no time/{s}_ms stat)"
         lines.append(
             f"  {s:<12} {times[s] / 1000:8.1f} s  {100 * times[s] / total:5.1f} %  "
-            f"{per_page:7.2f} ms/record"
+            f"{per_page:7.2f} ms/record{note}"
         )
     return lines
 
 
-def report_crawl(result: dict[str, Any], n: int) -> None:
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min) {five:.2f} (5 min)"
+
+
+def report_crawl(result: dict[str, Any], n: int, server_cpu: float) -> None:
     stats = result["stats"]
+    records = max(result["records"], 1)
     pps = result["records"] / result["seconds"]
     print(
         f"crawl: {result['records']}/{n} records in {result['seconds']:.1f} s "
         f"= {pps:.1f} pages/s (exit {result['returncode']}); "
-        f"peak RSS {result['peak_rss'] / 2**20:.0f} MB, PSS {result['peak_pss'] / 2**20:.0f} MB"
+        f"peak RSS {result['peak_rss'] / 2**20:.0f} MB, PSS {result['peak_pss'] / 2**20:.0f} MB "
+        f"(crawl process alone: {result['peak_crawl_rss'] / 2**20:.0f} MB RSS)"
     )
     print(
-        f"  CPU: crawl process {result['cpu_crawl']:.1f} s, "
-        f"extraction workers {result['cpu_workers']:.1f} s"
+        f"  CPU: crawl process {result['cpu_crawl']:.1f} s "
+        f"({1000 * result['cpu_crawl'] / records:.1f} ms/record), "
+        f"extraction workers {result['cpu_workers']:.1f} s "
+        f"({1000 * result['cpu_workers'] / records:.1f} ms/record), "
+        f"fixture server {server_cpu:.1f} s ({1000 * server_cpu / records:.1f} ms/record)"
     )
+    keys = ("extract/peak_waiting", "extract/peak_in_flight", "extract/worker_restarts")
+    print("  " + ", ".join(f"{k} {stats.get(k)}" for k in keys))
     drops = {k: v for k, v in stats.items() if k.startswith(("drop/", "skip/"))}
     if drops:
         print(f"  drops/skips: {drops}")
-    print("  time by stage (sum over records; workers run in parallel):")
+    print("  time by stage (sum over records; extract is wall time in the workers):")
     for line in stage_lines(stats, result["records"]):
         print(line)
     print(f"  log: {result['log']}")
@@ -336,50 +403,73 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=500, help="pages to crawl")
     parser.add_argument("--scale", action="store_true", help="crawl N = 2,000, 5,000, 20,000")
+    parser.add_argument("--sizes", help="with --scale: comma-separated N values instead")
     parser.add_argument(
-        "--bare-n", type=int, default=0, help="pages for the bare loop (default: min(N, 1000))"
+        "--bare-n", type=int, default=0, help="pages for the bare loop (default: min(N, 362))"
     )
     parser.add_argument("--workers", default="0", help="EXTRACT_WORKERS for the crawl")
     parser.add_argument(
         "-s", dest="settings", action="append", default=[], help="extra NAME=VALUE crawl settings"
     )
     parser.add_argument("--keep", action="store_true", help="keep the output directory")
+    parser.add_argument("--profile", help="py-spy the crawl process into this file (.svg/.json)")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve_forever(args.serve)
+        return 0
 
     templates = load_templates()
-    sizes = [2000, 5000, 20000] if args.scale else [args.n]
-    site = Site(templates, max(sizes))
-    bare_n = args.bare_n or min(sizes[0], 1000)
-    print(f"{len(templates)} source articles; machine: {os.cpu_count()} CPUs")
-    bare_s, bare_texts = bare(site, bare_n)
-    bare_pps = bare_n / bare_s
-    print(
-        f"bare trafilatura.extract, one process: {bare_n} pages in {bare_s:.1f} s "
-        f"= {bare_pps:.1f} pages/s ({bare_texts} with text)"
-    )
+    scale = [int(x) for x in args.sizes.split(",")] if args.sizes else [2000, 5000, 20000]
+    sizes = scale if args.scale else [args.n]
+    bare_n = args.bare_n or min(sizes[0], 2 * len(templates))
+    bare_site = Site(templates, bare_n)
+    pages = [bare_site.page(i) for i in range(bare_n)]
+    print(f"{len(templates)} source articles; machine: {os.cpu_count()} CPUs; {load()}")
 
     settings = {"EXTRACT_WORKERS": args.workers}
     settings.update(dict(s.split("=", 1) for s in args.settings))
+    bares: list[float] = []
+
+    def run_bare() -> None:
+        wall, cpu, texts = bare(pages)
+        bares.append(bare_n / wall)
+        print(
+            f"bare trafilatura.extract, one process: {bare_n} pages in {wall:.1f} s "
+            f"= {bare_n / wall:.1f} pages/s ({1000 * cpu / bare_n:.1f} ms CPU/page, "
+            f"{texts} with text); {load()}"
+        )
+
     rows = []
     for n in sizes:
-        site.n = n
-        httpd, base = serve(site)
+        server = Server(n)
+        if not bares or not args.scale:
+            run_bare()
         with tempfile.TemporaryDirectory(prefix="cleanwire-bench-") as tmp:
             workdir = Path(tmp)
             if args.keep:
                 workdir = Path(tempfile.mkdtemp(prefix="cleanwire-bench-keep-"))
-            print(f"\n== crawl N={n} (EXTRACT_WORKERS={args.workers}) ==")
-            result = crawl(base, n, workdir, settings)
-            report_crawl(result, n)
-            pps = result["records"] / result["seconds"]
-            print(f"  ratio crawl / bare: {pps / bare_pps:.2f}x")
-            rows.append((n, result["seconds"], pps, result["peak_rss"]))
-        httpd.shutdown()
-        httpd.server_close()
+            print(f"\n== crawl N={n} (EXTRACT_WORKERS={args.workers}); {load()} ==")
+            cpu0 = server.cpu_seconds()
+            result = crawl(server.base, n, workdir, settings, args.profile)
+            report_crawl(result, n, server.cpu_seconds() - cpu0)
+            rows.append((n, result["seconds"], result["records"], result["peak_rss"]))
+        server.close()
+        if not args.scale or n == sizes[-1]:
+            run_bare()
+        bare_pps = sum(bares) / len(bares)
+        pps = result["records"] / result["seconds"]
+        print(
+            f"  ratio crawl / bare (mean of {len(bares)} bare runs, {bare_pps:.1f} pages/s): "
+            f"{pps / bare_pps:.2f}x\n"
+        )
     if len(rows) > 1:
         print("\n     N   seconds   pages/s   peak RSS MB   s/page(ms)")
-        for n, secs, pps, rss in rows:
-            print(f"{n:6d}  {secs:8.1f}  {pps:8.1f}  {rss / 2**20:12.0f}  {1000 * secs / n:10.2f}")
+        for n, secs, recs, rss in rows:
+            print(
+                f"{n:6d}  {secs:8.1f}  {recs / secs:8.1f}  {rss / 2**20:12.0f}  "
+                f"{1000 * secs / n:10.2f}"
+            )
         n0, s0, _, r0 = rows[0]
         n1, s1, _, r1 = rows[-1]
         print(f"N x{n1 / n0:.0f}: time x{s1 / s0:.1f}, peak RSS x{r1 / r0:.2f}")

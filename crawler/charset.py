@@ -28,7 +28,10 @@ MAX_MESS = 0.2
 #: Share of control characters / U+FFFD above which decoded text is refused.
 MAX_CONTROL_SHARE = 0.01
 #: Characters of visible text scored for mojibake.
-SAMPLE_CHARS = 20000
+SAMPLE_CHARS = 6000
+#: Characters of markup, from ``<body>`` on, searched for that visible text (bounds the cost
+#: on large pages: mojibake shows in the first screens as much as in the whole page).
+SCAN_CHARS = 32 * 1024
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same bytes
@@ -38,6 +41,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _SCRIPT_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
+_BODY = re.compile(r"<body\b", re.IGNORECASE)
 _TAG = re.compile(r"(?s)<[^>]*>")
 _ENTITY = re.compile(r"&#?\w+;")
 _SPACE = re.compile(r"\s+")
@@ -69,7 +73,9 @@ def declared_encodings(body: bytes, content_type: str | None = None) -> list[str
 
 def visible_sample(text: str, limit: int = SAMPLE_CHARS) -> str:
     """Roughly the human-visible text of an HTML page (tags, scripts, entities dropped)."""
-    text = _SCRIPT_STYLE.sub(" ", text[: limit * 5])
+    body = _BODY.search(text, 0, SCAN_CHARS * 4)
+    start = body.start() if body else 0
+    text = _SCRIPT_STYLE.sub(" ", text[start : start + max(SCAN_CHARS, limit * 5)])
     text = _ENTITY.sub(" ", _TAG.sub(" ", text))
     return _SPACE.sub(" ", text).strip()[:limit]
 

@@ -15,11 +15,13 @@ as the first paragraph, link-only lines, and short non-sentence chrome lines
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 import warnings
-from html import unescape
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -37,11 +39,12 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing, load_html, trim
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from crawler.detect import ArticleDetector, PageEvidence, json_ld_objects, url_page_kind
 from crawler.items import ArticleRecord, FetchedPage
+from crawler.language import detect_language
 from crawler.textnorm import content_hash, join_paragraphs, normalize_text, word_count, words
 from crawler.urls import canonicalize, record_id, site_of
 
@@ -60,6 +63,11 @@ class ExtractOptions:
     #: Put every line the clean-up removed, with its rule, in ``crawl_meta["removed"]``
     #: (for ``scrapy preview --removed``); the record itself is the same either way.
     explain: bool = False
+    #: Characters of title and leading text given to language detection in
+    #: ``build_record`` (``LANGUAGE_MAX_CHARS``); 0 leaves detection to the language pipeline.
+    language_max_chars: int = 0
+    #: langdetect seed (``LANGUAGE_SEED``).
+    language_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -559,10 +567,8 @@ def page_metadata(tree: HtmlElement) -> Document:
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None
-    try:
+    with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader on odd markup
         meta = extract_meta_json(tree, meta)
-    except Exception:  # trafilatura's JSON-LD reader on odd markup
-        pass
     if not meta.author:
         meta.author = _author_from_markup(tree)
     # trafilatura's tag/category link search only keeps links whose href has /tag/ or
@@ -641,14 +647,23 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
         crawl_meta["extract_fallback"] = ext.fallback
     if options.explain:
         crawl_meta["removed"] = list(ext.removed)
+    language, confidence = None, None
+    if options.language_max_chars > 0:
+        # here, in the worker process, rather than on the crawl's reactor thread
+        started = time.perf_counter()
+        language, confidence = detect_language(
+            ext.text, ext.title, max_chars=options.language_max_chars, seed=options.language_seed
+        )
+        crawl_meta["language_detected"] = True
+        crawl_meta["language_ms"] = round(1000 * (time.perf_counter() - started), 3)
     return ArticleRecord(
         id=record_id(canonical),
         url=page.url,
         canonical_url=canonical,
         title=ext.title,
         text=ext.text,
-        language=None,
-        language_confidence=None,
+        language=language,
+        language_confidence=confidence,
         published=ext.published,
         authors=ext.authors,
         site=site_of(canonical),
@@ -676,7 +691,7 @@ def _extract_tree(
     canonical = _canonical(tree, url, options)
     if not meta.title:
         meta.title = extract_title(tree)
-    doc, lines, density, fallback = extract_text(
+    _doc, lines, density, fallback = extract_text(
         tree, url, options, [*headlines, meta.title or ""], removed, meta.description
     )
     site_name = site_name or meta.sitename

@@ -38,10 +38,12 @@ def _get_factory() -> DetectorFactory:
         return _factory
 
 
-def detection_sample(text: str, title: str | None = None, max_chars: int = 2000) -> str:
+def detection_sample(text: str, title: str | None = None, max_chars: int = 600) -> str:
     """The title and the leading paragraphs of ``text``, cut to ``max_chars``."""
     parts = [title.strip()] if title and title.strip() else []
-    parts.extend(p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip())
+    # only the head of a long text can reach the sample: don't split the rest
+    head = (text or "")[: 2 * max_chars + 64]
+    parts.extend(p.strip() for p in re.split(r"\n\s*\n", head) if p.strip())
     sample = "\n\n".join(parts)
     if len(sample) > max_chars:
         cut = sample[:max_chars]
@@ -59,7 +61,7 @@ def detect_language(
     text: str,
     title: str | None = None,
     *,
-    max_chars: int = 2000,
+    max_chars: int = 600,
     seed: int = 0,
 ) -> tuple[str | None, float | None]:
     """``(ISO 639-1 code, probability)`` of the text, or ``(None, None)``.

@@ -52,11 +52,12 @@ EXTRACT_FALLBACK = True  # retry with readability/jusText comparison when trafil
 EXTRACT_QUEUE_SIZE = 0  # pages handed to the worker pool at once (0 = 2 x workers); more wait, pausing downloads
 EXTRACT_FUNCTION = "crawler.extraction.build_record"  # dotted path of the picklable page -> record function the workers run
 EXTRACT_MAX_TASKS_PER_WORKER = 1000  # replace a worker process after this many pages (bounds leaks); 0 = never
+EXTRACT_MAX_WAITING = 0  # pages awaiting extraction before new downloads pause (0 = 4 x workers)
 
 # --- language (pipelines/language.py) -----------------------------------------
 LANGUAGES: list[str] = []  # keep only these ISO 639-1 languages; empty keeps all
 LANGUAGE_SEED = 0  # langdetect seed, for deterministic results
-LANGUAGE_MAX_CHARS = 2000  # characters of text given to langdetect
+LANGUAGE_MAX_CHARS = 600  # characters of title + leading text given to langdetect (in the extraction workers)
 
 # --- site boilerplate (pipelines/boilerplate.py) ----------------------------------
 BOILERPLATE_ENABLED = True  # learn and strip blocks that repeat across a site's articles

@@ -27,6 +27,8 @@ def options_from_settings(settings: Any) -> ExtractOptions:
         tracking_params=tuple(settings.getlist("TRACKING_PARAMS", [])),
         cleanup=settings.getbool("EXTRACT_CLEANUP", True),
         fallback=settings.getbool("EXTRACT_FALLBACK", True),
+        language_max_chars=settings.getint("LANGUAGE_MAX_CHARS", 600),
+        language_seed=settings.getint("LANGUAGE_SEED", 0),
     )
 
 
@@ -39,6 +41,12 @@ class ExtractPipeline:
         self.options = options
         #: runs EXTRACT_FUNCTION (default build_record) in worker processes, or here
         self.runner = ExtractionRunner.from_settings(crawler.settings)
+        #: pages inside process_item at once; past ``max_waiting`` new downloads pause
+        self.waiting = 0
+        self.max_waiting = crawler.settings.getint("EXTRACT_MAX_WAITING", 0) or (
+            4 * self.runner.workers
+        )
+        self.paused = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -55,14 +63,52 @@ class ExtractPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
+        self._enter()
         try:
             done = await self.runner.run(item, self.options)
         except (ExtractTimeout, WorkerCrashed) as exc:
             reason = "extract_timeout" if isinstance(exc, ExtractTimeout) else "extract_crashed"
             logger.info("skip/%s %s: %s", reason, item.url, exc)
             return self.handle_result(item, Skip(reason, str(exc)))
+        finally:
+            self._leave()
         self.stats.inc_value("time/extract_ms", round(done.seconds * 1000))
         return self.handle_result(item, done.value)
+
+    # -- backpressure ------------------------------------------------------------
+    # A page waiting here keeps its response (and decoded HTML) in memory. Scrapy's
+    # own bound (SCRAPER_SLOT_MAX_ACTIVE_SIZE) is sized for records the boilerplate
+    # pipeline holds, so it lets hundreds of pages queue up in front of a slow pool;
+    # pausing the engine's scheduling bounds them to about max_waiting plus the
+    # downloads already under way. Pages here always drain (the workers have a
+    # deadline), so the pause cannot deadlock with records held further down.
+    def _engine(self) -> Any:
+        try:
+            return self.crawler.engine
+        except RuntimeError:  # a pipeline used outside a running crawl
+            return None
+
+    def _enter(self) -> None:
+        self.waiting += 1
+        if self.waiting >= self.max_waiting and not self.paused:
+            engine = self._engine()
+            if engine is not None:
+                self.paused = True
+                self.stats.inc_value("extract/download_pauses")
+                engine.pause()
+
+    def _leave(self) -> None:
+        self.waiting -= 1
+        if self.paused and self.waiting <= self.max_waiting // 2:
+            self.paused = False
+            engine = self._engine()
+            if engine is None:
+                return
+            engine.unpause()
+            # wake the scheduling loop now rather than at its next heartbeat
+            nextcall = getattr(getattr(engine, "_slot", None), "nextcall", None)
+            if nextcall is not None:
+                nextcall.schedule()
 
     def handle_result(self, page: FetchedPage, result: ArticleRecord | Skip) -> ArticleRecord:
         """Count and return a record, or count and drop a skip."""

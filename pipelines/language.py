@@ -2,7 +2,9 @@
 
 Settings: ``LANGUAGES`` (keep only these ISO 639-1 codes; empty keeps all),
 ``LANGUAGE_SEED`` (langdetect seed) and ``LANGUAGE_MAX_CHARS`` (characters of
-title and leading text examined). A sitemap's language hint (Google News
+title and leading text examined). The extraction workers normally detect the
+language already (``build_record``); this pipeline then only applies the hint
+fallback and the filter. A sitemap's language hint (Google News
 ``<news:language>``) is used only when the text is too short to detect.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -41,7 +44,7 @@ class LanguagePipeline:
         self.stats = crawler.stats
         self.keep = {code.strip().lower() for code in settings.getlist("LANGUAGES") if code.strip()}
         self.seed = settings.getint("LANGUAGE_SEED", 0)
-        self.max_chars = settings.getint("LANGUAGE_MAX_CHARS", 2000)
+        self.max_chars = settings.getint("LANGUAGE_MAX_CHARS", 600)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LanguagePipeline:
@@ -49,12 +52,22 @@ class LanguagePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        language, confidence = detect_language(
-            adapter.get("text") or "",
-            adapter.get("title"),
-            max_chars=self.max_chars,
-            seed=self.seed,
-        )
+        crawl_meta = adapter.get("crawl_meta") or {}
+        if crawl_meta.get("language_detected"):
+            # the extraction worker already ran the same detection on the same text
+            language, confidence = adapter.get("language"), adapter.get("language_confidence")
+            spent_ms = float(crawl_meta.get("language_ms") or 0.0)
+        else:
+            started = time.perf_counter()
+            language, confidence = detect_language(
+                adapter.get("text") or "",
+                adapter.get("title"),
+                max_chars=self.max_chars,
+                seed=self.seed,
+            )
+            spent_ms = 1000 * (time.perf_counter() - started)
+        if self.stats is not None:
+            self.stats.inc_value("time/language_ms", round(spent_ms))
         if language is None:
             language = hint_language(adapter.get("crawl_meta"))
             if language is not None:

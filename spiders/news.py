@@ -1,6 +1,8 @@
 """`scrapy crawl news -a start=URL[,URL...] [-a max_pages=N]`: find a news site's articles.
 
-(`-a sources=FILE` reads the sites from a sources file instead: crawler/sources.py.)
+(`-a sources=FILE` reads the sites from a sources file instead: crawler/sources.py.
+`-a dry_run=1` reports what discovery finds without fetching articles. In distributed
+mode `-a start` may be empty: workers take start URLs pushed to Redis.)
 
 For a site root the spider reads robots.txt ``Sitemap:`` lines, ``/sitemap.xml``,
 ``/sitemap_index.xml`` and the feeds the start page announces. When those list
@@ -18,6 +20,8 @@ The parsing lives in ``crawler/discovery.py``.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,18 +30,54 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import discovery
 from crawler.charset import decode_html
 from crawler.items import FetchedPage
-from crawler.run import utc_now_iso
+from crawler.run import output_dir, run_name, utc_now_iso
 from crawler.urls import canonicalize
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
 #: Child sitemaps of an index requested at once; more follow while the page budget lasts.
 SITEMAPS_IN_FLIGHT = 4
 _KIND_PRIORITY = {"pagination": 30, "listing": 10, "": 5, "article": 0}
+_TRUE = ("1", "true", "yes", "on")
+logger = logging.getLogger(__name__)
+
+
+def _usage_error(message: str) -> None:
+    """Stop ``scrapy crawl`` with one clear ERROR line and exit status 2, no traceback."""
+    logger.error(message)
+    raise SystemExit(2)
+
+
+def remove_selected(html: str, selectors: list[Any]) -> tuple[str, int]:
+    """``html`` without the elements matching ``selectors`` (compiled ``CSSSelector``s).
+
+    Returns the page re-serialised and the number of elements removed; the text after
+    a removed element (its tail) is kept. Unchanged pages are returned as given.
+    """
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html, 0
+    removed: set[Any] = set()
+    for selector in selectors:
+        for element in selector(tree):
+            if element.getparent() is None or any(a in removed for a in element.iterancestors()):
+                continue
+            element.drop_tree()
+            removed.add(element)
+    if not removed:
+        return html, 0
+    doctype = tree.getroottree().docinfo.doctype
+    text = lxml_html.tostring(tree, encoding="unicode")
+    return (f"{doctype}\n{text}" if doctype else text), len(removed)
 
 
 @dataclass
@@ -59,11 +99,17 @@ class SiteState:
     source: Any = None  # the crawler.sources.SiteSource of a -a sources=FILE site
     sitemap_queue: list[tuple[str, int]] = field(default_factory=list)  # index children to read
     sitemaps_in_flight: int = 0  # queued child sitemaps requested and not yet handled
+    report: discovery.DiscoveryReport | None = None  # what discovery found (dry run only)
+    robots: Any = None  # the site's robots.txt rules (dry run only: nothing else asks)
 
 
 def _bare_host(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def _with_scheme(url: str) -> str:
+    return url if "://" in url else "https://" + url
 
 
 def _iso(value: str | None) -> str | None:
@@ -86,19 +132,22 @@ class NewsSpider(Spider):
         start: str = "",
         max_pages: str | int | None = None,
         sources: str = "",
+        dry_run: str = "",
         *args: Any,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.site_sources: list[Any] = []
         if sources:
-            from crawler.sources import load_sources
+            from crawler.sources import SourcesError, load_sources
 
-            self.site_sources = load_sources(sources)
+            try:
+                self.site_sources = load_sources(sources)
+            except SourcesError as exc:
+                _usage_error(f"Bad sources file: {exc}")
         urls = [u.strip() for u in start.split(",") if u.strip()]
-        if not urls and not self.site_sources:
-            raise ValueError("scrapy crawl news needs -a start=URL[,URL...] or -a sources=FILE")
-        self.start_list = [u if "://" in u else "https://" + u for u in urls]
+        self.start_list = [_with_scheme(u) for u in urls]
+        self.dry_run = str(dry_run).strip().lower() in _TRUE
         self.max_pages_arg = int(max_pages) if max_pages not in (None, "") else None
         hosts = {_bare_host(u) for u in self.start_list}
         for source in self.site_sources:
@@ -107,11 +156,24 @@ class NewsSpider(Spider):
         self.sites: dict[str, SiteState] = {}
         self._store: Any = None
         self._store_failed = False
+        self._selectors: dict[int, list[Any]] = {}  # id(SiteSource) -> compiled remove selectors
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        # the spider is built before add-ons run: REDIS_URL alone also means distributed
+        distributed = settings.getbool("DISTRIBUTED") or bool(settings.get("REDIS_URL"))
+        if not spider.start_list and not spider.site_sources and not distributed:
+            _usage_error(
+                "scrapy crawl news needs -a start=URL[,URL...] or -a sources=FILE "
+                "(or distributed mode, REDIS_URL=..., to take start URLs from Redis)"
+            )
+        if spider.dry_run:
+            # nothing is extracted or written: skip the pipelines (and their worker pool)
+            settings.set("ITEM_PIPELINES", {}, priority="spider")
+            crawler.signals.connect(spider._write_report, signal=signals.spider_closed)
+        spider.retry_codes = {int(c) for c in settings.getlist("RETRY_HTTP_CODES")}
         spider.budget = spider.max_pages_arg or settings.getint("MAX_PAGES", 1000)
         spider.max_depth = settings.getint("DISCOVERY_MAX_DEPTH", 6)
         spider.max_url_length = settings.getint("DISCOVERY_MAX_URL_LENGTH", 2000)
@@ -120,14 +182,14 @@ class NewsSpider(Spider):
         spider.sitemap_max_files = settings.getint("SITEMAP_MAX_FILES", 200)
         spider.sitemap_max_bytes = settings.getint("SITEMAP_MAX_BYTES", 50 * 1024 * 1024)
         spider.tracking_params = settings.getlist("TRACKING_PARAMS")
-        spider.download_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.page_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
     # ------------------------------------------------------------------ start
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_list:
-            for request in self._start_requests(url, self._site_for(url)):
+            for request in self.start_requests_for(url):
                 yield request
         for source in self.site_sources:
             for url in source.start:
@@ -138,6 +200,21 @@ class NewsSpider(Spider):
                 req = self._doc_request(url, self._site_for(url, source), 0, is_start=True)
                 if req is not None:
                     yield req
+
+    def start_requests_for(self, url: str) -> Iterator[Request]:
+        """The first requests for one start URL (a site root, listing page, sitemap or feed).
+
+        ``start()`` uses it for ``-a start``; in distributed mode an idle worker calls
+        it for each URL taken from the Redis start-URL list.
+        """
+        url = _with_scheme(url.strip())
+        self.adopt_site(_bare_host(url))
+        yield from self._start_requests(url, self._site_for(url))
+
+    def adopt_site(self, host: str) -> None:
+        """Crawl ``host`` too: a start URL from Redis, or a site another worker started."""
+        if host and host not in self.allowed_domains:
+            self.allowed_domains = sorted({*self.allowed_domains, host})
 
     def source_for(self, url: str) -> Any:
         """The sources-file entry (``crawler.sources.SiteSource``) of ``url``'s site, if any."""
@@ -152,6 +229,8 @@ class NewsSpider(Spider):
             if source is not None and source.max_pages and not self.max_pages_arg:
                 budget = source.max_pages
             site = self.sites[host] = SiteState(host, url, budget, source=source)
+            if self.dry_run:
+                site.report = discovery.DiscoveryReport(host, url)
         return site
 
     def _site_of(self, response: Response) -> SiteState:
@@ -161,6 +240,8 @@ class NewsSpider(Spider):
         site = self.sites.get(host)
         if site is None:
             site = self.sites[host] = SiteState(host, response.url, self.budget)
+            if self.dry_run:
+                site.report = discovery.DiscoveryReport(host, response.url)
         return site
 
     def _start_requests(self, url: str, site: SiteState) -> Iterator[Request]:
@@ -191,6 +272,8 @@ class NewsSpider(Spider):
         else:
             self._count("discovery/start/listing")
             site.link_mode = True
+            if site.report is not None:
+                site.report.link_following = True
         site.seen.add(canonicalize(url, self.tracking_params))
         yield Request(
             url,
@@ -205,8 +288,14 @@ class NewsSpider(Spider):
     def parse_robots(self, response: Response) -> Iterator[Request]:
         site = self._site_of(response)
         text = response.body.decode("utf-8", "replace") if response.status == 200 else ""
+        if site.report is not None and self.settings.getbool("ROBOTSTXT_OBEY"):
+            from scrapy.utils.misc import load_object
+
+            parser = load_object(self.settings.get("ROBOTSTXT_PARSER"))
+            site.robots = parser.from_crawler(self.crawler, text.encode("utf-8"))
         for url in discovery.robots_sitemaps(text, response.url):
             self._count("discovery/robots_sitemaps")
+            self._note(site, "robots_sitemaps", url)
             req = self._doc_request(url, site, depth=0)
             if req is not None:
                 yield req
@@ -236,7 +325,7 @@ class NewsSpider(Spider):
                 "sitemap_depth": depth,
                 "is_start": is_start,
                 # an uncompressed sitemap may be up to 50 MB (the protocol's limit)
-                "download_maxsize": max(self.sitemap_max_bytes, self.download_maxsize),
+                "download_maxsize": max(self.sitemap_max_bytes, self.page_maxsize),
             },
             dont_filter=True,
             priority=80,
@@ -261,6 +350,7 @@ class NewsSpider(Spider):
             return
         entries = discovery.parse_feed(body, response.url, self.sitemap_max_urls)
         if entries is not None:
+            self._note(site, "feeds", response.url)
             yield from self._read_feed(entries, site)
         elif response.meta.get("is_start"):
             yield from self.parse_start(response)
@@ -280,6 +370,7 @@ class NewsSpider(Spider):
             )
         if sitemap.kind == "index":
             self._count("discovery/sitemap_indexes")
+            self._note(site, "sitemap_indexes", response.url)
             children = discovery.order_sitemap_children(sitemap.entries)
             preferred = [c for c in children if discovery.sitemap_rank(c.loc) < 2]
             for child in children:
@@ -289,6 +380,7 @@ class NewsSpider(Spider):
                 site.sitemap_queue.append((child.loc, depth + 1))
             return
         self._count("discovery/sitemaps")
+        self._note(site, "sitemaps", response.url)
         entries = sorted(
             sitemap.entries,
             key=lambda e: discovery.date_key(e.lastmod or e.published),
@@ -347,6 +439,8 @@ class NewsSpider(Spider):
         self.logger.debug("Discovery document %s failed: %s", request.url, failure.value)
         host = request.meta.get("site") or _bare_host(request.url)
         site = self.sites.get(host)
+        if site is not None:
+            self._note(site, "failed_documents", request.url)
         if site is not None and request.meta.get("queued"):
             site.sitemaps_in_flight -= 1
         if site is not None:
@@ -363,7 +457,10 @@ class NewsSpider(Spider):
                 response.meta["sniffed"] = True
                 yield from self.parse_document(response)
             return
-        yield self._item(response, html, "start", {})
+        if self.dry_run:
+            self._note(site, "listing_pages", response.url)
+        else:
+            yield self._item(response, html, "start", {})
         site.start_html = html
         site.start_page_url = response.url
         tree = discovery.parse_html(html, response.url)
@@ -387,11 +484,17 @@ class NewsSpider(Spider):
         html = self._decode(response)
         if html is None:
             return
-        yield self._item(
-            response, html, response.meta.get("source", "listing"), response.meta.get("hints") or {}
-        )
+        if not self.dry_run:
+            yield self._item(
+                response,
+                html,
+                response.meta.get("source", "listing"),
+                response.meta.get("hints") or {},
+            )
         if site.link_mode and response.meta.get("follow"):
             tree = discovery.parse_html(html, response.url)
+            if self.dry_run:
+                self._note_listing(site, response.url, tree)
             if tree is not None:
                 yield from self._follow(
                     tree, response.url, site, response.meta.get("discovery_depth", 0)
@@ -448,6 +551,8 @@ class NewsSpider(Spider):
             if not discovery.is_newer(lastmod, known.lastmod):
                 if key not in site.known:
                     self._skip("known_url", url)
+                    if site.report is not None:
+                        site.report.known_urls += 1
                 site.known[key] = lastmod or site.known.get(key)
                 return None
             self._count("discovery/changed_urls")
@@ -460,9 +565,19 @@ class NewsSpider(Spider):
         if site.pages >= site.budget:
             site.seen.add(key)
             self._skip("page_budget", url)
+            if site.report is not None:
+                site.report.over_budget += 1
             return None
         site.pages += 1
         site.seen.add(key)
+        if site.report is not None and not (follow and kind in ("listing", "pagination", "")):
+            # dry run: an article (or a URL a sitemap or feed lists) is noted, not fetched
+            if site.robots is not None and not site.robots.allowed(url, self._robots_agent()):
+                site.report.robots_disallowed += 1
+                return None
+            self._count("discovery/dry_run/not_fetched")
+            self._note(site, "article_urls" if self._on_site(url, site) else "other_urls", url)
+            return None
         clean_hints = {k: v for k, v in hints.items() if v}
         if kind:
             clean_hints["url_kind"] = kind
@@ -505,9 +620,20 @@ class NewsSpider(Spider):
         store.commit()
 
     def _page_failed(self, failure: Failure) -> None:
+        """A candidate page that could not be fetched; counted once under ``skip/``.
+
+        Middlewares already count their refusals (``skip/<reason>``), network errors
+        and retryable statuses whose retries ran out (``skip/failed``); a final error
+        status such as 404 or 410 is ``skip/http_error``.
+        """
         request = failure.request  # type: ignore[attr-defined]
         self._count("discovery/page_failed")
         self.logger.debug("Page %s failed: %s", request.url, failure.value)
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            if status not in self.retry_codes:
+                self.crawler.stats.inc_value("skip/http_error")
+                self.logger.debug("Skipped %s (http_error): status %d", request.url, status)
 
     # ------------------------------------------------------ link-following fallback
     def _on_idle(self) -> None:
@@ -517,6 +643,8 @@ class NewsSpider(Spider):
             if site.link_mode or site.found or site.start_html is None:
                 continue
             site.link_mode = True
+            if site.report is not None:
+                site.report.link_following = True
             self._count("discovery/link_following_sites")
             self.logger.info("No sitemap or feed articles for %s: following links", site.host)
             tree = discovery.parse_html(site.start_html, site.start_page_url or site.start_url)
@@ -552,14 +680,80 @@ class NewsSpider(Spider):
         if last_modified:
             validators["last_modified"] = last_modified
         self._count(f"discovery/pages/{source}")
+        hints = dict(hints)
+        site_source = self.source_for(response.url)
+        if site_source is not None:
+            if site_source.remove:
+                html = self._remove(html, site_source, response.url)
+            if site_source.languages:
+                hints["languages"] = list(site_source.languages)
         return FetchedPage(
             url=response.url,
             html=html,
             fetched_at=utc_now_iso(),
             status=response.status,
             source=source,
-            hints=dict(hints),
+            hints=hints,
             validators=validators,
+        )
+
+    def _remove(self, html: str, site_source: Any, url: str) -> str:
+        """The page without the elements the sources file's ``remove`` selectors match."""
+        selectors = self._selectors.get(id(site_source))
+        if selectors is None:
+            from lxml.cssselect import CSSSelector
+
+            selectors = [CSSSelector(s) for s in site_source.remove]
+            self._selectors[id(site_source)] = selectors
+        html, removed = remove_selected(html, selectors)
+        if removed:
+            self.crawler.stats.inc_value("sources/removed_elements", removed)
+            self.logger.debug("Removed %d elements from %s (sources file)", removed, url)
+        return html
+
+    # ---------------------------------------------------------------- dry run
+    def _robots_agent(self) -> str:
+        return str(
+            self.settings.get("ROBOTSTXT_USER_AGENT") or self.settings.get("USER_AGENT") or ""
+        )
+
+    def _note(self, site: SiteState, kind: str, url: str) -> None:
+        if site.report is not None:
+            site.report.note(kind, url)
+
+    def _note_listing(self, site: SiteState, url: str, tree: Any) -> None:
+        """A page fetched while following links in a dry run: a listing, or an article
+        whose URL shape did not tell (then its markup does)."""
+        from crawler.detect import PageEvidence
+
+        if tree is not None and PageEvidence.from_tree(tree).says_article:
+            self._note(site, "article_urls", url)
+        else:
+            self._note(site, "listing_pages", url)
+
+    def _write_report(self, spider: Spider, reason: str) -> None:
+        """Log the dry run's findings per start site and write them as JSON."""
+        reports = [s.report for s in self.sites.values() if s.report is not None]
+        path = output_dir(self.crawler) / f"{run_name(self.crawler)}.discovery.json"
+        data = {
+            "finish_reason": reason,
+            "sites": [r.to_dict() for r in reports],
+            "totals": {
+                key: sum(r.counts()[key] for r in reports)
+                for key in (reports[0].counts() if reports else {})
+            },
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        except OSError as exc:
+            self.logger.error("Could not write the discovery report %s: %s", path, exc)
+            path = None  # type: ignore[assignment]
+        lines = "\n".join(r.summary() for r in reports) or "no start site answered"
+        self.logger.info(
+            "Dry run: discovery found (no article fetched, no record written):\n%s%s",
+            lines,
+            f"\nFull discovery report: {path}" if path else "",
         )
 
     def _known(self, url: str, key: str) -> Any:

@@ -245,3 +245,20 @@ def test_large_index_is_read_newest_first_only_as_far_as_the_page_budget(
     pages = [p for p in server.paths() if p.startswith("/news/")]
     assert len(pages) == 5
     assert all(p.startswith(("/news/2025-", "/news/2024-")) for p in pages)
+
+
+def test_gone_and_failing_article_pages_are_counted_once_as_skips(serve, tmp_path: Path) -> None:
+    server = serve("feed_only")
+    every = sorted(expected_articles("feed_only", server.base))
+    gone, missing, broken = (u[len(server.base) :] for u in every[:3])
+    server.fault(gone, status=410)
+    server.fault(missing, status=404)
+    server.fault(broken, status=503)  # retried (RETRY_TIMES=1), then given up
+    result = run_crawl(tmp_path, start=server.url("/"), settings={"RETRY_BACKOFF_BASE": "0"})
+    assert result.returncode == 0, result.log[-4000:]
+    assert len(result.records) == len(every) - 3
+    # and the robots.txt refusal of the private draft (robotstxt/forbidden, not a skip)
+    assert result.stat("discovery/page_failed") == 3 + result.stat("robotstxt/forbidden")
+    assert result.stat("skip/http_error") == 2  # 404 and 410: final answers
+    assert result.stat("skip/failed") == 1  # 503: counted by the retry middleware, not again
+    assert server.hits(broken) == 2

@@ -2,8 +2,10 @@
 
 A 300-article fixture site (distinct generated texts, a sitemap) is crawled by
 two worker processes; every article must appear exactly once across the
-workers' JSONL files, also when a worker is SIGKILLed mid-crawl and replaced,
-and when redis-server restarts mid-crawl.
+workers' JSONL files, also when a worker is SIGKILLed mid-crawl and replaced.
+A 120-article site serves the Redis restart and outage tests (what they prove
+does not depend on the site's size, and a stopping worker works off what it holds)
+and workers started without a start URL that take one pushed to Redis.
 """
 
 from __future__ import annotations
@@ -25,14 +27,13 @@ from tests.redis_server import RedisServer, redis_server  # noqa: F401  (fixture
 from tests.server import FixtureServer
 
 ARTICLES = 300
+SMALL = 120
 
 
-@pytest.fixture(scope="module")
-def news_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A site with ``ARTICLES`` distinct articles listed in a sitemap."""
-    root = tmp_path_factory.mktemp("distributed-site")
+def make_site(root: Path, articles: int) -> Path:
+    """A site with ``articles`` distinct articles listed in a sitemap."""
     urls = []
-    for i in range(ARTICLES):
+    for i in range(articles):
         folder = root / "news" / f"story-{i}"
         folder.mkdir(parents=True)
         url = "{{BASE}}" + f"/news/story-{i}"
@@ -42,6 +43,16 @@ def news_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\nSitemap: {{BASE}}/sitemap.xml\n")
     (root / "index.html").write_text("<html><body><h1>Front page</h1></body></html>")
     return root
+
+
+@pytest.fixture(scope="module")
+def news_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_site(tmp_path_factory.mktemp("distributed-site"), ARTICLES)
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_site(tmp_path_factory.mktemp("distributed-small-site"), SMALL)
 
 
 class Worker:
@@ -107,16 +118,18 @@ def wait_for_records(tmp: Path, n: int, workers: list[Worker], timeout: float = 
         time.sleep(0.05)
 
 
-def assert_every_article_once(tmp: Path, site: FixtureServer) -> list[dict[str, Any]]:
+def assert_every_article_once(
+    tmp: Path, site: FixtureServer, articles: int = ARTICLES
+) -> list[dict[str, Any]]:
     records, _ = output_records(tmp)
     urls = Counter(r["url"] for r in records)
     twice = [u for u, c in urls.items() if c > 1]
     assert not twice, f"emitted more than once: {twice[:5]}"
-    expected = {site.url(f"/news/story-{i}") for i in range(ARTICLES)}
+    expected = {site.url(f"/news/story-{i}") for i in range(articles)}
     missing = expected - set(urls)
     assert not missing, f"{len(missing)} articles never emitted, e.g. {sorted(missing)[:3]}"
-    assert len(records) == ARTICLES
-    assert len({r["id"] for r in records}) == ARTICLES
+    assert len(records) == articles
+    assert len({r["id"] for r in records}) == articles
     return records
 
 
@@ -164,31 +177,33 @@ def test_worker_killed_mid_crawl_and_replaced_loses_and_repeats_nothing(
 
 def test_redis_restart_mid_crawl_is_retried_without_loss_or_repeat(
     tmp_path: Path,
-    news_site: Path,
+    small_site: Path,
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
-    with FixtureServer(news_site) as site:
+    with FixtureServer(small_site) as site:
         workers = [Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}") for i in range(2)]
-        wait_for_records(tmp_path, ARTICLES // 3, workers)
+        wait_for_records(tmp_path, SMALL // 3, workers)
         redis_server.restart(down_for=1.0)  # append-only file: the data survives
         codes = [w.wait() for w in workers]
         assert codes == [0, 0], workers[0].log()[-3000:]
-        assert_every_article_once(tmp_path, site)
+        assert_every_article_once(tmp_path, site, SMALL)
         assert all(s.get("distributed/redis_unavailable", 0) == 0 for s in stats_of(tmp_path))
 
 
 def test_long_redis_outage_stops_workers_clearly_and_a_rerun_completes(
     tmp_path: Path,
-    news_site: Path,
+    small_site: Path,
     redis_server: RedisServer,  # noqa: F811
 ) -> None:
-    with FixtureServer(news_site) as site:
-        fast_fail = {"DISTRIBUTED_REDIS_RETRY": "1"}
+    with FixtureServer(small_site) as site:
+        # a short retry, and few pages in flight: each item a stopping worker still
+        # holds waits out the retry once before the worker can close
+        fast_fail = {"DISTRIBUTED_REDIS_RETRY": "0.5", "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
         workers = [
             Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}", **fast_fail)
             for i in range(2)
         ]
-        wait_for_records(tmp_path, ARTICLES // 3, workers)
+        wait_for_records(tmp_path, SMALL // 3, workers)
         redis_server.stop()
         for w in workers:
             w.wait()
@@ -202,4 +217,31 @@ def test_long_redis_outage_stops_workers_clearly_and_a_rerun_completes(
         redis_server.start()
         rerun = Worker(tmp_path, redis_server.url, site.base + "/", "w9")
         assert rerun.wait() == 0, rerun.log()[-3000:]
-        assert_every_article_once(tmp_path, site)
+        assert_every_article_once(tmp_path, site, SMALL)
+
+
+def test_idle_workers_take_a_start_url_pushed_to_redis(
+    tmp_path: Path,
+    small_site: Path,
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    with FixtureServer(small_site) as site:
+        # no -a start: the workers wait (up to DISTRIBUTED_MAX_IDLE s) for work in Redis
+        wait = {"DISTRIBUTED_MAX_IDLE": "5"}
+        workers = [Worker(tmp_path, redis_server.url, "", f"w{i}", **wait) for i in range(2)]
+        client = redis_server.client()
+        deadline = time.monotonic() + 60
+        while client.scard("news:workers") < 2:  # both opened their shared scheduler
+            assert time.monotonic() < deadline, workers[0].log()[-3000:]
+            assert all(w.proc.poll() is None for w in workers), workers[0].log()[-3000:]
+            time.sleep(0.05)
+        client.lpush("news:start_urls", site.base + "/")
+        client.close()
+        codes = [w.wait() for w in workers]
+        assert codes == [0, 0], workers[0].log()[-3000:]
+        assert_every_article_once(tmp_path, site, SMALL)
+        stats = stats_of(tmp_path)
+        assert sum(s.get("distributed/start_urls", 0) for s in stats) == 1  # taken once
+        # the worker that did not take the URL crawled the site too (it adopted it)
+        assert all(s.get("records/written", 0) > 0 for s in stats)
+        assert site.hits("/") == 1
