@@ -80,8 +80,32 @@ def visible_sample(text: str, limit: int = SAMPLE_CHARS) -> str:
     return _SPACE.sub(" ", text).strip()[:limit]
 
 
-def looks_clean(text: str) -> bool:
-    """False when decoded text reads as mojibake or carries control characters."""
+def _redecodes(token: str) -> bool:
+    for legacy in ("cp1252", "latin-1"):
+        try:
+            return token.encode(legacy).decode("utf-8") != token
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return False
+
+
+def double_encoded(text: str) -> bool:
+    """True when ``text`` is UTF-8 that was decoded as a single-byte charset ("CafÃ©").
+
+    Word by word: such words turn back into valid UTF-8 when re-encoded as cp1252.
+    """
+    foreign = [t for t in text.split() if not t.isascii()]
+    if not foreign:
+        return False
+    redecoded = sum(1 for t in foreign if _redecodes(t))
+    return redecoded >= 2 and redecoded >= 0.3 * len(foreign)
+
+
+def looks_clean(text: str, valid_utf8: bool = False) -> bool:
+    """False when decoded text reads as mojibake or carries control characters.
+
+    ``valid_utf8``: the text came from bytes that are valid UTF-8, strong evidence in itself.
+    """
     sample = visible_sample(text)
     if not sample:
         return True
@@ -89,6 +113,10 @@ def looks_clean(text: str) -> bool:
         return False
     if sample.isascii():
         return True
+    if valid_utf8:
+        # Valid multi-byte UTF-8 is almost never a legacy charset read by accident; what can
+        # go wrong is UTF-8 that was double-encoded. (mess_ratio misjudges CJK text here.)
+        return not double_encoded(sample)
     return mess_ratio(sample, MAX_MESS) < MAX_MESS
 
 
@@ -133,7 +161,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> str | None:
         # every ASCII-compatible charset reads it the same (ISO-2022 uses ESC, UTF-16 NUL)
         return body.decode("ascii")
     text = _strict(body, "utf-8")
-    if text is not None and looks_clean(text):
+    if text is not None and looks_clean(text, valid_utf8=True):
         return text
     for encoding in declared:
         if encoding.replace("-", "").replace("_", "") in {"utf8", "ascii"}:

@@ -150,3 +150,29 @@ def test_mojibake_is_recognised(text: str, wrong: str) -> None:
     raw = text.encode("cp1251" if text is RUSSIAN else "shift_jis")
     assert not looks_clean(raw.decode(wrong, errors="replace"))
     assert looks_clean(text)
+
+
+JAPANESE_BLOG = (
+    "サイトマップ プライバシーポリシー 免責事項 お問い合わせ "
+    "ソフトウェア一般 Home › ソフトウェア › "
+    "ソフトウェア一般 › Kindle for PCをCtrl＋Alt＋Kのショートカットキーで立ち上がらなくする方法 "
+    "2018-08-16 Kindle for PCをCtrl＋Alt＋Kのショートカットキーで立ち上がらなくする方法 "
+    "Kindle書籍を読む場合は、一般的にスマホやタブレットなどのモバイル端末で読むことが多いと思いますが、"
+    "何か書籍で調べながら作業をする場合など、パソコンでそのまま読みたい時もあります。"
+    "そんな用途を考慮してか、Kindleや楽天koboにはデスクトップアプリが用意されています。"
+)
+
+
+def test_valid_utf8_japanese_with_fullwidth_symbols_is_not_mistaken_for_mojibake() -> None:
+    """A real page's mix of kana, kanji, Latin and full-width signs is valid UTF-8: keep it."""
+    body = f"<html><head><meta charset='utf-8'></head><body><p>{JAPANESE_BLOG}</p></body></html>"
+    for content_type in ("text/html; charset=utf-8", None):
+        decoded = decode_html(body.encode("utf-8"), content_type)
+        assert decoded is not None and JAPANESE_BLOG in decoded
+
+
+def test_double_encoded_utf8_is_recognised_as_mojibake() -> None:
+    text = "Café au lait — naïve résumé, déjà vu."
+    garbled = text.encode("utf-8").decode("cp1252")
+    body = f"<html><body><p>{garbled}</p></body></html>".encode()
+    assert decode_html(body, "text/html; charset=utf-8") is None
