@@ -20,12 +20,16 @@ import hashlib
 import math
 import re
 import unicodedata
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from crawler.textnorm import join_paragraphs, paragraphs
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
 #: "Read more: ...", "Related | ...": a 1-3 word label, a separator, then text.
 _LABEL = re.compile(r"^\W*([^\W\d_]{2,}(?:[ \t]+[^\W\d_]+){0,2})[ \t]*[:|\u00bb\u203a][ \t]*\S")
 #: A line that ends a sentence is prose, not a headline behind a label.
@@ -35,42 +39,92 @@ _SENTENCE_END = re.compile("[.!?\u2026][\"'\u201d\u2019)\\]]*\\s*$")
 MIN_GLUED_WORDS = 3
 #: A "label: headline" line longer than this is kept even when its label is chrome.
 MAX_LABEL_LINE_WORDS = 20
+#: Key words remembered (word -> NFKC case-folded form) before the memo starts over.
+_KEY_MEMO_SIZE = 100_000
+_key_memo: dict[str, str] = {}
 
 
-def _mask(token: str) -> str:
-    return "0" if _DIGIT.search(token) else token
+def _key_word(word: str) -> str:
+    key = _key_memo.get(word)
+    if key is None:
+        key = unicodedata.normalize("NFKC", word).casefold()
+        if len(_key_memo) >= _KEY_MEMO_SIZE:
+            _key_memo.clear()
+        _key_memo[word] = key
+    return key
 
 
-def line_tokens(line: str) -> list[tuple[int, int, str]]:
-    """(start, end, key word) for each word of ``line``.
+@lru_cache(maxsize=8192)
+def key_words(line: str) -> tuple[str, ...]:
+    """The key word of each word of ``line``, in order.
 
     Key words are NFKC case-folded; a word with a digit becomes ``0`` and so
     does a short alphabetic word touching a number ("March 3", "3 pm", "Updated
     07/27"), so every date stamp of one template gets the same key.
-    Punctuation is not part of any word.
+    Punctuation is not part of any word. (Cached: learning and cleaning look
+    at the same lines.)
     """
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(line)]
-    raw = [unicodedata.normalize("NFKC", line[s:e]).casefold() for s, e in spans]
-    numeric = [bool(_DIGIT.search(w)) for w in raw]
-    keys: list[str] = []
-    for i, word in enumerate(raw):
-        near_number = (i > 0 and numeric[i - 1]) or (i + 1 < len(raw) and numeric[i + 1])
-        if numeric[i] or (near_number and len(word) <= 9):
-            keys.append("0")
-        else:
-            keys.append(word)
-    return [(s, e, k) for (s, e), k in zip(spans, keys, strict=True)]
+    raw = _WORD.findall(line)
+    if not raw:
+        return ()
+    joined = " ".join(raw)
+    if joined.isascii():  # NFKC is the identity, casefold is lower(), no word has a space
+        joined = joined.lower()
+        folded = joined.split(" ")
+    else:
+        folded = [_key_word(w) for w in raw]
+        joined = " ".join(folded)
+    if _DIGIT.search(joined) is None:
+        return tuple(folded)
+    if joined.count(" ") != len(folded) - 1:  # a key word with a space (NFKC of a ligature)
+        numbers = [i for i, w in enumerate(folded) if _DIGIT.search(w) is not None]
+    else:
+        numbers = sorted({joined.count(" ", 0, m.start()) for m in _DIGITS.finditer(joined)})
+    keys = list(folded)
+    last = len(keys) - 1
+    for i in numbers:
+        keys[i] = "0"
+        if i > 0 and len(folded[i - 1]) <= 9:
+            keys[i - 1] = "0"
+        if i < last and len(folded[i + 1]) <= 9:
+            keys[i + 1] = "0"
+    return tuple(keys)
 
 
-def block_hash(key_words: list[str]) -> str:
-    """Stable 16-hex-digit hash of a block's key words."""
-    joined = " ".join(key_words)
-    return hashlib.blake2b(joined.encode("utf-8"), digest_size=8).hexdigest()
+def line_tokens(line: str) -> list[tuple[int, int, str]]:
+    """(start, end, key word) for each word of ``line`` (see :func:`key_words`)."""
+    spans = [m.span() for m in _WORD.finditer(line)]
+    return [(s, e, k) for (s, e), k in zip(spans, key_words(line), strict=True)]
+
+
+def _tag(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8")) & 0xFFFF
+
+
+def block_hash(key_words: Sequence[str]) -> str:
+    """Stable key of a block's key words: its length, a tag of its first and of
+    its last word (so a cleaner finds the few learned blocks a line could start
+    or end with without hashing every prefix), and a 64-bit hash of all words."""
+    n = len(key_words)
+    if not n:
+        return ""
+    digest = hashlib.blake2b(" ".join(key_words).encode("utf-8"), digest_size=8).hexdigest()
+    return f"{min(n, 0xFFF):03x}{_tag(key_words[0]):04x}{_tag(key_words[-1]):04x}{digest}"
+
+
+def _block_shape(h: str) -> tuple[int, int, int] | None:
+    """(word count, first-word tag, last-word tag) of a :func:`block_hash` key."""
+    if len(h) != 27:
+        return None
+    try:
+        return int(h[:3], 16), int(h[3:7], 16), int(h[7:11], 16)
+    except ValueError:
+        return None
 
 
 def block_key(text: str) -> str | None:
     """Hash of a text's normalised block form (None when it has no words)."""
-    keys = [k for _, _, k in line_tokens(text)]
+    keys = key_words(text)
     return block_hash(keys) if keys else None
 
 
@@ -78,12 +132,16 @@ def _label_hash(line: str) -> str | None:
     m = _LABEL.match(line)
     if not m:
         return None
-    return block_hash(["\x00label", *(k for _, _, k in line_tokens(m.group(1)))])
+    return block_hash(["\x00label", *key_words(m.group(1))])
 
 
-def _worded(keys: list[str]) -> bool:
+def _worded(keys: Sequence[str]) -> bool:
     """A glued block needs a real word: a bare date never cuts into prose."""
     return any(k != "0" for k in keys)
+
+
+def _word_starts(line: str) -> list[int]:
+    return [m.start() for m in _WORD.finditer(line)]
 
 
 def _lines(text: str) -> list[str]:
@@ -112,13 +170,24 @@ class SiteBoilerplate:
     max_blocks: int = 20000
     documents: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    # The blocks that count as boilerplate now (count >= needed), kept up to date
+    # as counts grow, and indexed by first and last word for the glued-block cuts.
+    _hot: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+    _hot_needed: int = field(default=-1, init=False, repr=False, compare=False)
+    _hot_counts: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_first: dict[int, list[tuple[int, int, str]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _by_last: dict[int, list[tuple[int, int, str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # -- learning ------------------------------------------------------------
     def doc_blocks(self, text: str) -> set[str]:
         """Hashes of the short lines (and line labels) of a text, each once."""
         found: set[str] = set()
         for line in _lines(text):
-            keys = [k for _, _, k in line_tokens(line)]
+            keys = key_words(line)
             if not keys or len(keys) > self.max_block_words:
                 continue
             found.add(block_hash(keys))
@@ -130,8 +199,14 @@ class SiteBoilerplate:
     def learn(self, text: str) -> None:
         """Count one distinct article of the site (callers de-duplicate by id)."""
         self.documents += 1
+        counts = self.counts
+        tracking = self._hot_counts is counts
         for h in self.doc_blocks(text):
-            self.counts[h] = self.counts.get(h, 0) + 1
+            c = counts.get(h, 0) + 1
+            counts[h] = c
+            if tracking and c >= self._hot_needed and h not in self._hot:
+                self._hot.add(h)
+                self._by_first = None
         if len(self.counts) > self.max_blocks:
             self.prune()
 
@@ -158,10 +233,41 @@ class SiteBoilerplate:
 
     def is_boilerplate(self, text: str) -> bool:
         """Whether ``text`` (one line) is a learned boilerplate block."""
-        keys = [k for _, _, k in line_tokens(text)]
+        keys = key_words(text)
         if not keys or len(keys) > self.max_block_words:
             return False
         return self.is_boilerplate_hash(block_hash(keys))
+
+    def _boilerplate_now(self) -> set[str]:
+        """The hashes with ``count >= needed``, updated rather than recomputed:
+        ``needed`` only grows as documents are learned, and a count only grows."""
+        needed = self.needed
+        counts = self.counts
+        if self._hot_counts is not counts or needed < self._hot_needed:
+            self._hot = {h for h, c in counts.items() if c >= needed}
+            self._by_first = None
+        elif needed > self._hot_needed:
+            kept = {h for h in self._hot if counts.get(h, 0) >= needed}
+            if len(kept) != len(self._hot):
+                self._hot = kept
+                self._by_first = None
+        self._hot_counts = counts
+        self._hot_needed = needed
+        if self._by_first is None:
+            by_first: dict[int, list[tuple[int, int, str]]] = {}
+            by_last: dict[int, list[tuple[int, int, str]]] = {}
+            for h in self._hot:
+                shape = _block_shape(h)
+                if shape is None or shape[0] < MIN_GLUED_WORDS:
+                    continue
+                n, first, last = shape
+                by_first.setdefault(first, []).append((n, last, h))
+                by_last.setdefault(last, []).append((n, first, h))
+            for index in (by_first, by_last):
+                for entries in index.values():
+                    entries.sort(reverse=True)  # longest first
+            self._by_first, self._by_last = by_first, by_last
+        return self._hot
 
     # -- cleaning ------------------------------------------------------------
     def clean(self, text: str) -> tuple[str, list[Removal]]:
@@ -169,13 +275,16 @@ class SiteBoilerplate:
         removed: list[Removal] = []
         if self.documents < self.min_docs:
             return text, removed
+        hot = self._boilerplate_now()
+        if not hot:
+            return text, removed
         kept_paras: list[str] = []
         for para in paragraphs(text):
             kept_lines = []
             for line in para.split("\n"):
                 line = line.strip()
                 if line:
-                    rest = self._clean_line(line, removed)
+                    rest = self._clean_line(line, removed, hot)
                     if rest:
                         kept_lines.append(rest)
             if kept_lines:
@@ -184,34 +293,41 @@ class SiteBoilerplate:
             return text, removed
         return join_paragraphs(kept_paras), removed
 
-    def _clean_line(self, line: str, removed: list[Removal]) -> str:
-        tokens = line_tokens(line)
-        keys = [k for _, _, k in tokens]
+    def _clean_line(self, line: str, removed: list[Removal], hot: set[str]) -> str:
+        keys = key_words(line)
         n = len(keys)
         if not n:
             return line
-        if n <= self.max_block_words and self.is_boilerplate_hash(block_hash(keys)):
+        if n <= self.max_block_words and block_hash(keys) in hot:
             removed.append(Removal("site_block", line))
             return ""
         if (
             n <= MAX_LABEL_LINE_WORDS
             and not _SENTENCE_END.search(line)
             and (label := _label_hash(line)) is not None
-            and self.is_boilerplate_hash(label)
+            and label in hot
         ):
             removed.append(Removal("site_label", line))
             return ""
         # Chrome glued to a paragraph: the longest learned block at its start
-        # or end, of at least MIN_GLUED_WORDS words, is cut out.
+        # or end, of at least MIN_GLUED_WORDS words, is cut out. Only learned
+        # blocks that start (end) with this line's first (last) word are tried.
         longest = min(n - 1, self.max_block_words)
-        for k in range(longest, MIN_GLUED_WORDS - 1, -1):
-            if _worded(keys[:k]) and self.is_boilerplate_hash(block_hash(keys[:k])):
-                cut = tokens[k][0]
+        assert self._by_first is not None
+        for k, last, h in self._by_first.get(_tag(keys[0]), ()):
+            if k > longest or _tag(keys[k - 1]) != last:
+                continue
+            prefix = keys[:k]
+            if _worded(prefix) and block_hash(prefix) == h:
+                cut = _word_starts(line)[k]
                 removed.append(Removal("site_block_prefix", line[:cut].strip()))
-                return self._clean_line(line[cut:].strip(), removed)
-        for k in range(longest, MIN_GLUED_WORDS - 1, -1):
-            if _worded(keys[n - k :]) and self.is_boilerplate_hash(block_hash(keys[n - k :])):
-                cut = tokens[n - k][0]
+                return self._clean_line(line[cut:].strip(), removed, hot)
+        for k, first, h in self._by_last.get(_tag(keys[-1]), ()):
+            if k > longest or _tag(keys[n - k]) != first:
+                continue
+            suffix = keys[n - k :]
+            if _worded(suffix) and block_hash(suffix) == h:
+                cut = _word_starts(line)[n - k]
                 removed.append(Removal("site_block_suffix", line[cut:].strip()))
                 return line[:cut].strip()
         return line

@@ -16,6 +16,7 @@ as the first paragraph, link-only lines, and short non-sentence chrome lines
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 import time
 import warnings
@@ -30,6 +31,16 @@ from dateutil import parser as date_parser
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.baseline import baseline, html2txt
+from trafilatura.core import (
+    ESCALATION_ACCEPT_RATIO,
+    ESCALATION_MAX_LENGTH,
+    ESCALATION_PAGE_SHARE,
+    _forum_thread_page,
+    _recall_retry,
+)
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
+from trafilatura.main_extractor import extract_content
 from trafilatura.metadata import (
     examine_meta,
     extract_catstags,
@@ -37,10 +48,15 @@ from trafilatura.metadata import (
     extract_title,
     normalize_authors,
 )
-from trafilatura.settings import Document
+from trafilatura.settings import Document, Extractor
 from trafilatura.utils import line_processing, load_html, trim
 from trafilatura.xml import xmltotxt
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+from trafilatura.xpaths import (
+    AUTHOR_DISCARD_XPATHS,
+    AUTHOR_XPATHS,
+    RAW_TREE_PRUNE_XPATH,
+    REMOVE_COMMENTS_AND_LISTS_XPATH,
+)
 
 from crawler.detect import ArticleDetector, PageEvidence, json_ld_objects, url_page_kind
 from crawler.items import ArticleRecord, FetchedPage
@@ -111,12 +127,35 @@ def parse_html(html: str) -> HtmlElement | None:
         return None
 
 
+_META_ATTRS = ("property", "name", "itemprop")
+_META_ELEMENTS = etree.XPath("//meta[@content]")
+#: (tree, its index) of the page last read: every ``_meta`` call on a page shares one walk
+_meta_cache: list[Any] = [None, None]
+
+
+def _meta_index(tree: HtmlElement) -> dict[tuple[str, str], list[str]]:
+    """(attribute, value) -> contents of the page's ``<meta>`` elements, in document order."""
+    if _meta_cache[0] is tree:
+        return _meta_cache[1]
+    index: dict[tuple[str, str], list[str]] = {}
+    for elem in _META_ELEMENTS(tree):
+        content = elem.get("content")
+        for attr in _META_ATTRS:
+            key = elem.get(attr)
+            if key is not None:
+                index.setdefault((attr, key), []).append(content)
+    _meta_cache[:] = [tree, index]
+    return index
+
+
 def _meta(tree: HtmlElement, *names: str) -> str | None:
+    """The first non-empty content of a ``<meta>`` named ``names[0]``, else ``names[1]`` ...
+    (by property, name or itemprop), whitespace collapsed."""
+    index = _meta_index(tree)
     for name in names:
-        for attr in ("property", "name", "itemprop"):
-            found = tree.xpath(f'//meta[@{attr}="{name}"]/@content')
-            for value in found:
-                value = " ".join(str(value).split())
+        for attr in _META_ATTRS:
+            for value in index.get((attr, name), ()):
+                value = " ".join(value.split())
                 if value:
                     return value
     return None
@@ -275,10 +314,24 @@ def _trim_edges(paras: list[str], removed: list[dict[str, str]] | None = None) -
     return paras[start:end]
 
 
-def _run_trafilatura(tree: HtmlElement, url: str, fast: bool) -> Any | None:
+def _run_trafilatura(
+    tree: HtmlElement, url: str, fast: bool, html: str | None = None
+) -> Any | None:
+    """trafilatura's body extraction of ``tree``: a document whose ``body`` is the
+    extracted element tree, or None.
+
+    The fast pass runs :func:`_fast_sequence` on ``tree`` itself (which it may prune);
+    the second, readability/jusText-compared pass runs ``bare_extraction`` on a copy.
+    """
     # metadata comes from ``page_metadata`` on the same tree: trafilatura's own
     # metadata pass (a deep copy per author search, htmldate's extensive search) cost
     # about a third of the extraction
+    if fast and _FAST_SEQUENCE_OK:
+        try:
+            body = _fast_sequence(tree, url, html)
+        except (TypeError, ValueError):  # what bare_extraction turns into "no result"
+            return None
+        return None if body is None else Document(body=body)
     return trafilatura.bare_extraction(
         tree,
         url=url,
@@ -288,6 +341,69 @@ def _run_trafilatura(tree: HtmlElement, url: str, fast: bool) -> Any | None:
         include_links=False,
         include_tables=True,
     )
+
+
+# trafilatura's fast-mode cascade, as ``bare_extraction(tree, fast=True,
+# include_comments=False, include_tables=True, with_metadata=False)`` runs it
+# (trafilatura.core.trafilatura_sequence, version 2.3.1), minus work whose result
+# we do not use: the copy of the input tree (ours is not needed afterwards except
+# by the second pass, and the prunes below are idempotent for it), the
+# pre-conversion backup (only the readability/jusText comparison reads it), the
+# plain-text rendering (``_body_lines`` renders the body itself), and the raw-tree
+# prune's XPath when no class or id on the page can match it. Other trafilatura
+# versions go through ``bare_extraction`` (tests/test_extraction.py checks that
+# both give the same body).
+_FAST_SEQUENCE_OK = trafilatura.__version__ == "2.3.1"
+#: Substrings one of which any element matched by RAW_TREE_PRUNE_XPATH has in its
+#: class or id; a page whose markup has none of them skips that prune's XPath.
+_RAW_PRUNE_NEEDLES = re.compile("mvp-post-add-|infinite|elementor-share-buttons")
+_EXTRACTOR: Extractor | None = None
+
+
+def _fast_extractor(url: str) -> Extractor:
+    global _EXTRACTOR
+    if _EXTRACTOR is None:
+        _EXTRACTOR = Extractor(
+            output_format="python", fast=True, comments=False, links=False, tables=True
+        )
+    options = copy.copy(_EXTRACTOR)
+    options.url = url
+    return options
+
+
+def _fast_sequence(tree: HtmlElement, url: str, html: str | None) -> etree._Element | None:
+    """trafilatura's fast-mode body of ``tree`` (pruned in place), or None."""
+    options = _fast_extractor(url)
+    is_forum = _forum_thread_page(tree)
+    if html is None or _RAW_PRUNE_NEEDLES.search(html):
+        tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
+    if not is_forum:
+        tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    cleaned = convert_tags(tree_cleaning(copy.copy(tree), options), options, url)
+    postbody, temp_text = extract_content(cleaned, options)
+    # rescue: baseline on the uncleaned tree, accepted only if it adds text
+    if len(temp_text) < options.min_extracted_size:
+        b_body, b_text, b_len = baseline(tree)
+        if b_len > len(temp_text):
+            postbody, temp_text = b_body, b_text
+    # recall escalation for a short extraction covering little of the page
+    if 0 < len(temp_text) < ESCALATION_MAX_LENGTH and len(temp_text) < ESCALATION_PAGE_SHARE * len(
+        html2txt(tree)
+    ):
+        r_options = copy.copy(options)
+        r_options.focus = "recall"
+        r_text = ""
+        try:
+            r_body, r_text = _recall_retry(tree, r_options, url)
+        except Exception:  # as trafilatura: a failed retry keeps the first result
+            r_text = ""
+        if len(r_text) >= options.min_extracted_size and len(
+            r_text
+        ) > ESCALATION_ACCEPT_RATIO * len(temp_text):
+            postbody, temp_text = r_body, r_text
+    if len(temp_text) < options.min_output_size:
+        return None
+    return postbody
 
 
 def _prose(lines: list[str], shares: list[float]) -> int:
@@ -321,15 +437,21 @@ def extract_text(
     headlines: list[str],
     removed: list[dict[str, str]] | None = None,
     description: str | None = None,
+    html: str | None = None,
 ) -> tuple[Any | None, list[str], float, str | None]:
     """Body of ``tree``: (trafilatura document, lines, link density, fallback used).
 
     trafilatura's own extractor runs first; only when it finds too little
     (fewer than ``min_words`` words) does the slower comparison with
     readability and jusText run (``fallback`` says so).
+
+    ``tree`` is pruned by the first pass: read what else you need from it before.
+    ``html`` (the page ``tree`` was parsed from) lets the first pass skip work and
+    gives the second pass a fresh tree; without it the first pass works on a copy.
     """
     anchors = _anchor_texts(tree)
-    doc = _run_trafilatura(tree, url, fast=True)
+    pristine = tree if html is None else None
+    doc = _run_trafilatura(tree if html is not None else copy.copy(tree), url, True, html)
     lines, shares = (
         _body_lines(doc.body, anchors) if doc is not None and doc.body is not None else ([], [])
     )
@@ -338,7 +460,9 @@ def extract_text(
     thin = sum(len(words(line)) for line in lines) < options.min_words
     # the second pass can only win when the first is thin or mostly non-prose
     if options.fallback and (thin or _prose(lines, shares) / max(1, total) < 0.7):
-        backup = _run_trafilatura(tree, url, fast=False)
+        if pristine is None:
+            pristine = parse_html(html or "")
+        backup = _run_trafilatura(pristine, url, fast=False) if pristine is not None else None
         if backup is not None and backup.body is not None:
             b_lines, b_shares = _body_lines(backup.body, anchors)
             if _better_backup(lines, shares, b_lines, b_shares, options.min_words):
@@ -357,7 +481,7 @@ def extract(html: str, url: str, options: ExtractOptions | None = None) -> Extra
     tree = parse_html(html)
     if tree is None:
         return Extraction()
-    return _extract_tree(tree, url, options or ExtractOptions(), {})
+    return _extract_tree(tree, url, options or ExtractOptions(), {}, html)
 
 
 # --- metadata -------------------------------------------------------------------
@@ -626,9 +750,11 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     if url_page_kind(page.url) == "home":
         return Skip("not_article", "home page")
     try:
-        ext = _extract_tree(tree, page.url, options, page.hints)
+        ext = _extract_tree(tree, page.url, options, page.hints, page.html)
     except Exception as exc:  # trafilatura raises on pathological markup
         return Skip("extract_error", type(exc).__name__)
+    finally:
+        _meta_cache[:] = [None, None]  # don't keep the page's tree alive
     verdict = detector.decide(
         page.url, evidence, page.source, word_count(ext.text), ext.link_density
     )
@@ -677,8 +803,13 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
 
 
 def _extract_tree(
-    tree: HtmlElement, url: str, options: ExtractOptions, hints: dict[str, Any]
+    tree: HtmlElement,
+    url: str,
+    options: ExtractOptions,
+    hints: dict[str, Any],
+    html: str | None = None,
 ) -> Extraction:
+    """Everything :func:`build_record` needs from ``tree`` (``html``: see :func:`extract_text`)."""
     site_name = _meta(tree, "og:site_name", "application-name")
     page_title = _meta(tree, "og:title", "twitter:title") or (tree.findtext(".//title") or None)
     h1 = _h1(tree)
@@ -691,8 +822,10 @@ def _extract_tree(
     canonical = _canonical(tree, url, options)
     if not meta.title:
         meta.title = extract_title(tree)
+    tags = _tags(tree, meta)
+    # last: the extraction prunes the tree
     _doc, lines, density, fallback = extract_text(
-        tree, url, options, [*headlines, meta.title or ""], removed, meta.description
+        tree, url, options, [*headlines, meta.title or ""], removed, meta.description, html
     )
     site_name = site_name or meta.sitename
     title = title or clean_title(meta.title, None, site_name, url)
@@ -705,7 +838,7 @@ def _extract_tree(
         published=published,
         description=meta.description or None,
         site_name=site_name,
-        tags=_tags(tree, meta),
+        tags=tags,
         canonical_url=canonical,
         fallback=fallback,
         removed=removed or [],

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
+import numpy as np
+from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+from langdetect.utils.ngram import NGram
 
 #: Texts with fewer letters than this are too short to identify reliably.
 MIN_LETTERS = 20
@@ -25,6 +29,94 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 _factory: DetectorFactory | None = None
 _lock = threading.Lock()
+
+
+#: n-gram -> its per-language probabilities as a numpy vector (filled on first use).
+_vectors: dict[str, Any] = {}
+
+
+def _vector(word: str, table: dict[str, list[float]]) -> Any:
+    vec = _vectors.get(word)
+    if vec is None:
+        vec = _vectors[word] = np.array(table[word], dtype=np.float64)
+    return vec
+
+
+#: character -> langdetect's normalised form of it (``NGram.normalize`` is per character).
+_normalized: dict[str, str] = {}
+
+
+def _extract_ngrams(text: str, table: dict[str, list[float]]) -> list[str]:
+    """``Detector._extract_ngrams`` (langdetect 1.0.9): the same n-grams in the same
+    order, with ``NGram.add_char``'s state inlined and its normalisation memoised."""
+    result: list[str] = []
+    grams = " "
+    capital = False
+    normalized = _normalized
+    for raw in text:
+        ch = normalized.get(raw)
+        if ch is None:
+            ch = normalized[raw] = NGram.normalize(raw)
+        last = grams[-1]
+        if last == " ":
+            grams = " "
+            capital = False
+            if ch == " ":
+                continue
+        elif len(grams) >= NGram.N_GRAM:
+            grams = grams[1:]
+        grams += ch
+        if ch.isupper():
+            if last.isupper():
+                capital = True
+        else:
+            capital = False
+        if capital:
+            continue
+        for n in (1, 2, 3):
+            if len(grams) < n:
+                break
+            w = grams[-n:]
+            if w != " " and w in table:
+                result.append(w)
+    return result
+
+
+def _detect_block(detector: Detector) -> None:
+    """``Detector._detect_block`` (langdetect 1.0.9) with the per-language loops in numpy
+    and a faster n-gram extraction.
+
+    Same random draws, and elementwise the same float operations in the same order
+    (the normalising sum stays a sequential Python ``sum``), so the same probabilities
+    bit for bit: langdetect spends most of its time multiplying 55-element lists.
+    """
+    detector.cleaning_text()
+    ngrams = _extract_ngrams(detector.text, detector.word_lang_prob_map)
+    if not ngrams:
+        raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+    table = detector.word_lang_prob_map
+    n_lang = len(detector.langlist)
+    langprob = np.zeros(n_lang, dtype=np.float64)
+    rnd = detector.random
+    rnd.seed(detector.seed)
+    weight_base = detector.BASE_FREQ
+    for _ in range(detector.n_trial):
+        if detector.prior_map is not None:
+            prob = np.array(detector.prior_map, dtype=np.float64)
+        else:
+            prob = np.full(n_lang, 1.0 / n_lang, dtype=np.float64)
+        alpha = detector.alpha + rnd.gauss(0.0, 1.0) * detector.ALPHA_WIDTH
+        weight = alpha / weight_base
+        i = 0
+        while True:
+            prob *= weight + _vector(rnd.choice(ngrams), table)
+            if i % 5 == 0:
+                prob /= sum(prob.tolist())
+                if prob.max() > detector.CONV_THRESHOLD or i >= detector.ITERATION_LIMIT:
+                    break
+            i += 1
+        langprob += prob / detector.n_trial
+    detector.langprob = langprob.tolist()
 
 
 def _get_factory() -> DetectorFactory:
@@ -77,6 +169,7 @@ def detect_language(
         detector = factory.create()
     detector.append(sample)
     try:
+        _detect_block(detector)
         best = detector.get_probabilities()
     except LangDetectException:
         return None, None

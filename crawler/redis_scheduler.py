@@ -151,6 +151,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         for func, interval in (
             (self._recover_quietly, self.timeout / 5),
             (self._settle, 0.5),
+            (self._poll, 0.5),
         ):
             loop = task.LoopingCall(func)
             loop.start(max(0.2, interval), now=False)
@@ -228,6 +229,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         data = popped[0]
         request = self.queue._decode_request(data)
         self._active[id(request)] = (request, data)
+        self._idle_since = None  # work again: a later quiet spell counts from its start
         self.stats.inc_value("scheduler/dequeued/redis")
         # a request of a site another worker started (-a start or a URL from Redis):
         # this worker crawls that site too (allowed domains, redirect checks)
@@ -360,6 +362,41 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
                 self.crawler.engine.crawl(request)
                 fed += 1
         return fed
+
+    def _poll(self) -> None:
+        """Ask the engine for its next step twice a second.
+
+        Scrapy re-checks an idle engine only every 5 s: a waiting worker would miss
+        most of a small crawl another worker started, and notice start URLs pushed to
+        Redis (and a quiet frontier) late. A busy engine ignores the extra call.
+        """
+        if self._broken:
+            return
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None and not slot.closing:
+            slot.nextcall.schedule()
+
+    def shared_found(self, site: str, add: int = 0) -> int:
+        """Articles that sitemaps and feeds of ``site`` listed, summed over every worker.
+
+        The news spider falls back to following links only when this stays 0: the
+        worker that read a site's start page is often not the one that read its sitemaps.
+        """
+        try:
+            if add:
+                return int(self.server.hincrby(self._key("found"), site, add))
+            return int(self.server.hget(self._key("found"), site) or 0)
+        except redis.exceptions.RedisError as exc:
+            self._fail(exc)
+            return 0
+
+    def frontier_quiet(self) -> bool:
+        """True when no worker has anything queued or in flight (False when Redis is lost)."""
+        try:
+            return self._frontier_quiet()
+        except redis.exceptions.RedisError as exc:
+            self._fail(exc)
+            return False
 
     def _frontier_quiet(self) -> bool:
         pipe = self.server.pipeline(transaction=False)

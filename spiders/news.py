@@ -386,6 +386,7 @@ class NewsSpider(Spider):
             key=lambda e: discovery.date_key(e.lastmod or e.published),
             reverse=True,
         )
+        found = site.found
         for entry in entries:
             site.found += self._on_site(entry.loc, site)
             source = "news_sitemap" if entry.is_news else "sitemap"
@@ -399,9 +400,11 @@ class NewsSpider(Spider):
             req = self._page_request(entry.loc, site, source, hints, depth=0)
             if req is not None:
                 yield req
+        self._share_found(site, site.found - found)
 
     def _read_feed(self, entries: list[discovery.FeedEntry], site: SiteState) -> Iterator[Any]:
         self._count("discovery/feeds")
+        self._share_found(site, sum(self._on_site(e.url, site) for e in entries))
         for entry in entries:
             site.found += self._on_site(entry.url, site)
             self._count("discovery/feed_urls")
@@ -639,8 +642,14 @@ class NewsSpider(Spider):
     def _on_idle(self) -> None:
         """When sitemaps and feeds are done and listed no article, follow links instead."""
         scheduled = False
+        scheduler = self._shared_scheduler()
         for site in self.sites.values():
             if site.link_mode or site.found or site.start_html is None:
+                continue
+            # distributed: another worker may be reading (or have read) the sitemaps
+            if scheduler is not None and (
+                not scheduler.frontier_quiet() or scheduler.shared_found(site.host)
+            ):
                 continue
             site.link_mode = True
             if site.report is not None:
@@ -658,6 +667,18 @@ class NewsSpider(Spider):
             raise DontCloseSpider
 
     # ---------------------------------------------------------------- helpers
+    def _shared_scheduler(self) -> Any:
+        """The distributed scheduler (crawler/redis_scheduler.py), or None."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        scheduler = getattr(slot, "scheduler", None)
+        return scheduler if hasattr(scheduler, "shared_found") else None
+
+    def _share_found(self, site: SiteState, n: int) -> None:
+        """Tell the other workers that sitemaps or feeds of ``site`` list articles."""
+        scheduler = self._shared_scheduler() if n else None
+        if scheduler is not None:
+            scheduler.shared_found(site.host, n)
+
     def _decode(self, response: Response) -> str | None:
         ctype = _header(response, "Content-Type")
         if ctype and not ctype.lower().split(";")[0].strip().startswith(_HTML_TYPES):

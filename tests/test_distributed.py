@@ -198,7 +198,11 @@ def test_long_redis_outage_stops_workers_clearly_and_a_rerun_completes(
     with FixtureServer(small_site) as site:
         # a short retry, and few pages in flight: each item a stopping worker still
         # holds waits out the retry once before the worker can close
-        fast_fail = {"DISTRIBUTED_REDIS_RETRY": "0.5", "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
+        fast_fail = {
+            "DISTRIBUTED_REDIS_RETRY": "0.5",
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+            "SCRAPER_SLOT_MAX_ACTIVE_SIZE": "60000",
+        }
         workers = [
             Worker(tmp_path, redis_server.url, site.base + "/", f"w{i}", **fast_fail)
             for i in range(2)
@@ -227,7 +231,7 @@ def test_idle_workers_take_a_start_url_pushed_to_redis(
 ) -> None:
     with FixtureServer(small_site) as site:
         # no -a start: the workers wait (up to DISTRIBUTED_MAX_IDLE s) for work in Redis
-        wait = {"DISTRIBUTED_MAX_IDLE": "5"}
+        wait = {"DISTRIBUTED_MAX_IDLE": "3"}
         workers = [Worker(tmp_path, redis_server.url, "", f"w{i}", **wait) for i in range(2)]
         client = redis_server.client()
         deadline = time.monotonic() + 60

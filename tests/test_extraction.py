@@ -297,3 +297,69 @@ def test_pipeline_counts_fallback_extraction() -> None:
     assert rec.word_count > 60
     if rec.crawl_meta.get("extract_fallback"):
         assert pipe.stats.get_value("extract/fallback") == 1
+
+
+# --- the fast extraction pass equals trafilatura's own -------------------------
+
+
+def _variants() -> list[str]:
+    from tests.articles import article_html, article_text
+
+    url = "https://news.example/2024/05/03/a-story"
+    plain = article_html(url, 3)
+    _, paras = article_text(4)
+    comments = plain.replace(
+        "</article>",
+        '</article><div id="comments" class="comment-list"><p>'
+        + " ".join(paras[:2])
+        + '</p></div><ul class="comments"><li>Great piece, thanks.</li></ul>',
+    )
+    infinite = plain.replace(
+        "</main>",
+        '<div class="infinite-scroll"><article><h2>Next story</h2><p>'
+        + " ".join(paras)
+        + "</p></article></div></main>",
+    )
+    short = (
+        "<html><body><nav>"
+        + " ".join(f"<a href='/s{i}'>Section {i}</a>" for i in range(40))
+        + "</nav><div><p>"
+        + paras[0]
+        + "</p></div><div>"
+        + " ".join(paras[1:]) * 3
+        + "</div></body></html>"
+    )
+    forum = plain.replace(
+        "</head>",
+        '<script type="application/ld+json">{"@type": "DiscussionForumPosting"}</script></head>',
+    ).replace("</article>", '</article><div class="comments"><p>' + paras[0] + "</p></div>")
+    return [plain, comments, infinite, short, forum, "<html><body><p>x</p></body></html>"]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_fast_pass_body_equals_trafilatura_bare_extraction(index: int) -> None:
+    """Our copy-free fast cascade gives trafilatura's own fast-mode body, page for page."""
+    import trafilatura
+    from trafilatura.xml import xmltotxt
+
+    from crawler.extraction import _run_trafilatura, parse_html
+
+    html = _variants()[index]
+    url = "https://news.example/2024/05/03/a-story"
+    tree = parse_html(html)
+    assert tree is not None
+    theirs = trafilatura.bare_extraction(
+        parse_html(html),
+        url=url,
+        fast=True,
+        with_metadata=False,
+        include_comments=False,
+        include_links=False,
+        include_tables=True,
+    )
+    ours = _run_trafilatura(tree, url, True, html)
+    if theirs is None:
+        assert ours is None
+    else:
+        assert ours is not None
+        assert xmltotxt(ours.body, False) == xmltotxt(theirs.body, False)

@@ -166,3 +166,20 @@ def test_pipeline_uses_sitemap_hint_only_when_text_is_too_short() -> None:
     # a wrong hint never overrides what the text says
     long = pipeline.process_item(_record(SNIPPETS["ru"], hints={"language": "en"}))
     assert long.language == "ru"
+
+
+def test_fast_detection_block_is_bit_identical_to_langdetect() -> None:
+    """crawler.language's numpy detection loop gives langdetect's own probabilities."""
+    from crawler.language import _detect_block, _get_factory
+
+    factory = _get_factory()
+    texts = [*SNIPPETS.values(), "Ölpreis steigt: OPEC kürzt Förderung", "NASA AND ESA AGREE"]
+    for seed in (0, 3):
+        for text in texts:
+            factory.set_seed(seed)
+            theirs, ours = factory.create(), factory.create()
+            theirs.append(text)
+            ours.append(text)
+            theirs._detect_block()
+            _detect_block(ours)
+            assert ours.langprob == theirs.langprob

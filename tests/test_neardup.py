@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from crawler import neardup
 from tests.articles import article_text
+
+ROOT = Path(__file__).resolve().parent.parent
 
 WIRE = """\
 GENEVA (Wire) - Negotiators from 41 countries agreed early on Saturday on a draft treaty \
@@ -129,18 +137,56 @@ def test_shingles_are_case_folded_word_windows(text: str, size: int, expected: s
     assert neardup.shingles(text, size) == expected
 
 
-def test_signature_matches_datasketch_minhash_and_is_stable() -> None:
-    sig = neardup.minhash(WIRE, num_perm=64)
-    reference = MinHash(num_perm=64, seed=neardup.MINHASH_SEED, scheme=neardup.MINHASH_SCHEME)
-    reference.update_batch(list(neardup.shingles(WIRE, 5)))
-    assert sig == [int(v) for v in reference.hashvalues]
-    assert neardup.minhash(WIRE, num_perm=64) == sig
+#: First values of minhash(WIRE): signatures are stored, so the scheme must not drift.
+WIRE_SIGNATURE_HEAD = [4293914, 13148668, 9411880, 33568116, 5940765, 29162294]
+
+
+def test_signature_is_pinned_and_the_same_in_another_process() -> None:
+    sig = neardup.minhash(WIRE)
+    assert sig[:6] == WIRE_SIGNATURE_HEAD
+    assert neardup.minhash(WIRE) == sig
     assert list(neardup.from_blob(neardup.to_blob(sig))) == sig
+    code = "from crawler import neardup; from tests.test_neardup import WIRE; print(neardup.minhash(WIRE))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(out) == sig
 
 
-def test_lsh_parameters_are_datasketch_choice() -> None:
-    lsh = MinHashLSH(threshold=0.8, num_perm=128)
-    assert neardup.lsh_params(0.8, 128) == (lsh.b, lsh.r)
+def test_shingle_hashes_count_exactly_the_distinct_shingles() -> None:
+    texts = [WIRE, SYNDICATED, "Short text", "Ça VA, ça va! Ça va bien, ça va.", ""]
+    texts += ["\n\n".join(article_text(seed)[1]) for seed in range(5)]
+    for text in texts:
+        assert len(neardup.shingle_hashes(text)) == len(neardup.shingles(text))
+
+
+@pytest.mark.parametrize("overlap", [0.2, 0.5, 0.8, 0.95])
+def test_signature_estimates_the_jaccard_similarity_of_the_shingles(overlap: float) -> None:
+    base = [f"w{i}" for i in range(2000)]
+    keep = int(len(base) * overlap)
+    other = base[:keep] + [f"x{i}" for i in range(len(base) - keep)]
+    a, b = " ".join(base), " ".join(other)
+    sa, sb = neardup.shingles(a), neardup.shingles(b)
+    exact = len(sa & sb) / len(sa | sb)
+    assert abs(neardup.jaccard(neardup.minhash(a), neardup.minhash(b)) - exact) < 0.12
+
+
+@pytest.mark.parametrize(
+    ("threshold", "num_perm"), [(0.8, 128), (0.5, 128), (0.9, 128), (0.7, 64), (0.85, 256)]
+)
+def test_lsh_parameters_are_datasketch_choice(threshold: float, num_perm: int) -> None:
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=neardup.LSH_WEIGHTS)
+    assert neardup.lsh_params(threshold, num_perm) == (lsh.b, lsh.r)
+
+
+def test_lsh_finds_copies_just_above_the_threshold() -> None:
+    bands, rows = neardup.lsh_params(0.8, 128)
+    assert 1 - (1 - 0.85**rows) ** bands > 0.99  # P(candidate) of a pair at Jaccard 0.85
 
 
 def test_copies_share_a_band_and_strangers_do_not() -> None:

@@ -110,7 +110,7 @@ def test_reader_sees_committed_marks_of_another_connection(tmp_path: Path) -> No
 def test_changed_threshold_rebuilds_the_lsh_buckets(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
     base = text(1)
-    edited = base.replace(".", ". Indeed,", 4)  # a few edits: similar, not identical
+    edited = base.replace(".", ". Indeed,", 8)  # a few edits: similar (Jaccard 0.76), not identical
     store = SqliteStore(path, threshold=0.9)
     store.mark_emitted(state("orig"), "https://news.example/orig", neardup.minhash(base))
     store.close()
