@@ -74,10 +74,13 @@ class LanguagePipeline:
                 self._inc("language/from_hint")
         adapter["language"] = language
         adapter["language_confidence"] = confidence
-        if self.keep and language not in self.keep:
+        # a sources file's per-site `languages` overrides the LANGUAGES setting
+        site_languages = (crawl_meta.get("hints") or {}).get("languages")
+        keep = {code.lower() for code in site_languages} if site_languages else self.keep
+        if keep and language not in keep:
             self._inc("drop/language")
-            logger.debug("drop/language: %s is %s, not in LANGUAGES", adapter.get("url"), language)
-            raise DropItem(f"language {language} not in LANGUAGES")
+            logger.debug("drop/language: %s is %s, not in %s", adapter.get("url"), language, keep)
+            raise DropItem(f"language {language} not in {sorted(keep)}")
         return item
 
     def _inc(self, key: str) -> None:

@@ -101,6 +101,23 @@ start = ["{b.base}/"]
     assert result.stat("skip/source_filter") == 1
 
 
+def test_sources_file_languages_keep_only_that_sites_languages(
+    tmp_path: Path, two_sites: tuple[FixtureServer, FixtureServer]
+) -> None:
+    """Site a allows only German (its English articles are dropped); site b keeps all."""
+    a, b = two_sites
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[site]]\nstart = ["{a.base}/"]\nlanguages = ["de"]\n\n[[site]]\nstart = ["{b.base}/"]\n',
+        encoding="utf-8",
+    )
+    result = run_crawl(tmp_path, sources=str(sources))
+    assert result.returncode == 0, result.log[-3000:]
+    assert not [r for r in result.records if r["url"].startswith(a.base)]
+    assert len([r for r in result.records if r["url"].startswith(b.base)]) == ARTICLES + 1
+    assert result.stat("drop/language") == ARTICLES + 1
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
