@@ -101,6 +101,11 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
     """Sorted distinct 64-bit hashes of :func:`shingles` of ``text`` (uint64)."""
+    return np.unique(_shingle_hashes(text, size))
+
+
+def _shingle_hashes(text: str, size: int) -> np.ndarray:
+    """The 64-bit hash of each shingle of ``text``, repeats included."""
     joined = _joined_words(text)
     if not joined:
         return np.zeros(0, dtype=_U64)
@@ -125,7 +130,7 @@ def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
         np.cumsum(data.astype(_U64) * pw[:length], out=prefix[1:])
         h = (prefix[last] - prefix[first]) * inv[first]
         h ^= (last - first).astype(_U64) << _U64(48)
-        return np.unique(_mix(h))
+        return _mix(h)
 
 
 @lru_cache(maxsize=8)
@@ -158,7 +163,7 @@ def signature(hashes: np.ndarray, num_perm: int = 128) -> np.ndarray:
 
 def minhash(text: str, num_perm: int = 128, shingle_size: int = 5) -> list[int]:
     """MinHash signature (``num_perm`` ints) of ``text``'s word shingles."""
-    return signature(shingle_hashes(text, shingle_size), num_perm).tolist()
+    return signature(_shingle_hashes(text, shingle_size), num_perm).tolist()
 
 
 def _integral(f: object, lo: float, hi: float, nodes: tuple[np.ndarray, np.ndarray]) -> float:

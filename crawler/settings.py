@@ -86,6 +86,8 @@ WRITE_SYNC_EVERY = 100  # fsync the JSONL and commit the store's marks every N r
 WRITE_SYNC_INTERVAL = 2.0  # ... and at least this often (seconds) while records arrive
 STATE_REDIS_PREFIX = "cleanwire"  # namespace of the Redis state store's keys
 
+CONCURRENT_ITEMS = 8  # outputs of one response handled at once (a page yields one item); Scrapy's 100 starts 101 tasks per response
+
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.language.LanguagePipeline": 200,
