@@ -29,7 +29,6 @@ from crawler.textnorm import join_paragraphs, paragraphs
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
-_DIGITS = re.compile(r"\d+")
 #: "Read more: ...", "Related | ...": a 1-3 word label, a separator, then text.
 _LABEL = re.compile(r"^\W*([^\W\d_]{2,}(?:[ \t]+[^\W\d_]+){0,2})[ \t]*[:|\u00bb\u203a][ \t]*\S")
 #: A line that ends a sentence is prose, not a headline behind a label.
@@ -76,10 +75,7 @@ def key_words(line: str) -> tuple[str, ...]:
         joined = " ".join(folded)
     if _DIGIT.search(joined) is None:
         return tuple(folded)
-    if joined.count(" ") != len(folded) - 1:  # a key word with a space (NFKC of a ligature)
-        numbers = [i for i, w in enumerate(folded) if _DIGIT.search(w) is not None]
-    else:
-        numbers = sorted({joined.count(" ", 0, m.start()) for m in _DIGITS.finditer(joined)})
+    numbers = [i for i, w in enumerate(folded) if not w.isalpha() and _DIGIT.search(w) is not None]
     keys = list(folded)
     last = len(keys) - 1
     for i in numbers:

@@ -10,6 +10,8 @@ Downloader side (numbers are ``DOWNLOADER_MIDDLEWARES`` orders):
   before any spider callback sees them.
 - ``BoundedDecompressionMiddleware`` (590, replaces Scrapy's
   ``HttpCompressionMiddleware``): the same size-bounded decompression, counted.
+- ``HeadMetaRefreshMiddleware`` (580, replaces Scrapy's ``MetaRefreshMiddleware``):
+  the same meta-refresh redirects, from the head of the body only.
 - ``RedirectGuardMiddleware`` (610): looks at a redirect's ``Location`` before
   Scrapy's ``RedirectMiddleware`` follows it.
 
@@ -30,12 +32,15 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.asyncio import run_in_thread, sleep
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import CancelledError
+from w3lib.encoding import html_to_unicode
+from w3lib.html import get_base_url, get_meta_refresh
 
 from crawler import safety
 
@@ -223,6 +228,49 @@ class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
             if self.stats is not None:
                 self.stats.inc_value("skip/too_large")
             raise
+
+
+#: Characters of a page Scrapy looks at for <meta http-equiv="refresh"> and <base href>.
+META_REFRESH_SCAN_CHARS = 4096
+
+
+def head_text(response: HtmlResponse, chars: int = META_REFRESH_SCAN_CHARS) -> str:
+    """``response.text[:chars]`` without decoding (and caching) the whole body."""
+    encoding = response.encoding
+    # A character takes at most 4 bytes (UTF-8, UTF-16/32, GB18030), plus a BOM.
+    head = response.body[: 4 * chars + 4]
+    return html_to_unicode(f"charset={encoding}", head)[1][:chars]
+
+
+class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's ``MetaRefreshMiddleware`` (same rules and settings), reading only the
+    first 4096 characters it looks at anyway: Scrapy gets them from ``response.text``,
+    which decodes the whole body and keeps the copy for the response's lifetime,
+    although the spider decodes the page itself."""
+
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        if (
+            request.meta.get("dont_redirect", False)
+            or request.method == "HEAD"
+            or not isinstance(response, HtmlResponse)
+            or urlparse_cached(request).scheme not in {"http", "https"}
+        ):
+            return response
+        text = head_text(response)
+        encoding = response.encoding
+        interval, url = get_meta_refresh(
+            text, get_base_url(text, response.url, encoding), encoding, self._ignore_tags
+        )
+        if not url:
+            return response
+        redirected = self._redirect_request_using_get(request, response, url)
+        if urlparse_cached(redirected).scheme not in {"http", "https"}:
+            return response
+        if interval is not None and interval < self._maxdelay:
+            return self._redirect(redirected, request, "meta refresh")
+        return response
 
 
 class RetryBackoffMiddleware:

@@ -7,13 +7,13 @@ Jaccard threshold), and each band becomes one 64-bit bucket key. Two texts that
 share a bucket in any band are candidates; a candidate is a near duplicate when
 the estimated Jaccard similarity of the two signatures reaches the threshold.
 
-The signature is computed in a few numpy passes (no per-shingle Python work):
-each shingle's UTF-8 bytes get a 64-bit polynomial hash from prefix sums over
-the text's bytes, a splitmix64 finaliser mixes it, and each of the ``num_perm``
-hash functions is a multiply-add-shift ``(a * x + b) mod 2**64 >> 32`` with
-constants derived from ``MINHASH_SEED`` by BLAKE2b. Everything is fixed-width
-integer arithmetic, so a signature is the same in every process, run and
-machine; stored signatures stay comparable as long as this module is unchanged.
+The MinHash is datasketch's (``datasketch.MinHash``, scheme "affine32", fixed
+seed). What it is fed is computed in a few numpy passes instead of one SHA-1 per
+shingle in Python: each shingle's UTF-8 bytes get a 64-bit polynomial hash from
+prefix sums over the text's bytes, mixed by a splitmix64 finaliser, and its top
+32 bits are the shingle's hash. Everything is fixed-width integer arithmetic, so
+a signature is the same in every process, run and machine; stored signatures
+stay comparable as long as this module is unchanged.
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
 
 from crawler.textnorm import words
 
 #: MinHash seed; every backend and every run must use the same one.
 MINHASH_SEED = 1
-#: Signature scheme name (bump when the hashing changes: old signatures are not comparable).
-MINHASH_SCHEME = "polyshingle64-mas32"
+#: datasketch permutation scheme (32-bit values, stored as uint32).
+MINHASH_SCHEME = "affine32"
 SIGNATURE_DTYPE = np.uint32
 #: LSH (false positive, false negative) weights. A false positive only costs one
 #: signature comparison (every candidate is checked against the threshold), a
@@ -134,31 +136,24 @@ def _shingle_hashes(text: str, size: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _permutations(num_perm: int, seed: int = MINHASH_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Multipliers (odd) and increments of the ``num_perm`` hash functions, as columns."""
-    a = np.empty(num_perm, dtype=_U64)
-    b = np.empty(num_perm, dtype=_U64)
-    for i in range(num_perm):
-        digest = hashlib.blake2b(f"minhash:{seed}:{i}".encode(), digest_size=16).digest()
-        a[i] = int.from_bytes(digest[:8], "little") | 1
-        b[i] = int.from_bytes(digest[8:], "little")
-    return a[:, None], b[:, None]
+def _template(num_perm: int) -> MinHash:
+    """A MinHash whose permutations every signature reuses (computed once)."""
+    return MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
 
 
 def signature(hashes: np.ndarray, num_perm: int = 128) -> np.ndarray:
-    """MinHash signature (uint32 array of ``num_perm``) of a set of 64-bit hashes."""
-    out = np.full(num_perm, EMPTY_VALUE, dtype=SIGNATURE_DTYPE)
+    """datasketch MinHash signature (uint32 array of ``num_perm``) of 64-bit shingle hashes."""
     if not len(hashes):
-        return out
-    a, b = _permutations(num_perm)
-    with np.errstate(over="ignore"):
-        for i in range(0, len(hashes), _BLOCK):
-            block = hashes[None, i : i + _BLOCK]
-            values = block * a
-            values += b
-            values >>= _U64(32)
-            np.minimum(out, values.min(axis=1).astype(SIGNATURE_DTYPE), out=out)
-    return out
+        return np.full(num_perm, EMPTY_VALUE, dtype=SIGNATURE_DTYPE)
+    mh = MinHash(
+        num_perm=num_perm,
+        seed=MINHASH_SEED,
+        hashfunc=int,  # the values below are already 32-bit hashes
+        permutations=_template(num_perm).permutations,
+        scheme=MINHASH_SCHEME,
+    )
+    mh.update_batch((np.unique(hashes) >> _U64(32)).tolist())
+    return mh.hashvalues.astype(SIGNATURE_DTYPE)
 
 
 def minhash(text: str, num_perm: int = 128, shingle_size: int = 5) -> list[int]:
@@ -166,36 +161,10 @@ def minhash(text: str, num_perm: int = 128, shingle_size: int = 5) -> list[int]:
     return signature(_shingle_hashes(text, shingle_size), num_perm).tolist()
 
 
-def _integral(f: object, lo: float, hi: float, nodes: tuple[np.ndarray, np.ndarray]) -> float:
-    x, w = nodes
-    mid, half = (hi + lo) / 2, (hi - lo) / 2
-    return float(half * np.dot(w, f(mid + half * x)))  # type: ignore[operator]
-
-
 @lru_cache(maxsize=32)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows per band) that datasketch's ``MinHashLSH`` chooses with
-    ``weights=LSH_WEIGHTS``.
-
-    The same search (minimise the weighted false positive and false negative
-    probabilities); its integrands are polynomials of degree <= ``num_perm``,
-    which a Gauss-Legendre rule of ``num_perm`` nodes integrates exactly.
-    """
-    fp_weight, fn_weight = LSH_WEIGHTS
-    nodes = np.polynomial.legendre.leggauss(max(32, num_perm))
-    best, opt = float("inf"), (0, 0)
-    for b in range(1, num_perm + 1):
-        for r in range(1, num_perm // b + 1):
-
-            def candidate(s: np.ndarray, b: int = b, r: int = r) -> np.ndarray:
-                return 1 - (1 - s ** float(r)) ** float(b)
-
-            fp = _integral(candidate, 0.0, threshold, nodes)
-            fn = _integral(lambda s, c=candidate: 1 - c(s), threshold, 1.0, nodes)
-            error = fp * fp_weight + fn * fn_weight
-            if error < best:
-                best, opt = error, (b, r)
-    return opt
+    """(bands, rows per band) that datasketch's ``MinHashLSH`` chooses with ``LSH_WEIGHTS``."""
+    return _optimal_param(threshold, num_perm, *LSH_WEIGHTS)
 
 
 def to_blob(hashvalues: Sequence[int] | np.ndarray) -> bytes:

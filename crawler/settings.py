@@ -87,6 +87,7 @@ WRITE_SYNC_INTERVAL = 2.0  # ... and at least this often (seconds) while records
 STATE_REDIS_PREFIX = "cleanwire"  # namespace of the Redis state store's keys
 
 CONCURRENT_ITEMS = 8  # outputs of one response handled at once (a page yields one item); Scrapy's 100 starts 101 tasks per response
+WARN_ON_GENERATOR_RETURN_VALUE = False  # Scrapy's lint re-parses the callback's source for nearly every response
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
@@ -112,6 +113,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BodyCheckMiddleware": 560,  # empty, 204 and binary bodies
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.BoundedDecompressionMiddleware": 590,  # bombs -> skip/too_large
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,  # same, without decoding the whole body
     "crawler.middlewares.RedirectGuardMiddleware": 610,  # checks Location before redirecting
 }
 SPIDER_MIDDLEWARES = {
@@ -135,8 +138,12 @@ WARC_OUTPUT = False  # also archive every response of a news crawl to <run>.warc
 
 LOGSTATS_INTERVAL = 60.0  # seconds between progress lines (records written per minute)
 
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's code-execution HTTP server (for its MCP tool): not for a scheduled crawler
+
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,  # off (above); not even imported (aiohttp)
+    "scrapy.extensions.telnet.TelnetConsole": None,  # off (TELNETCONSOLE_ENABLED); not even imported
     "crawler.extensions.progress.ProgressLog": 0,
     "crawler.extensions.report.RunReport": 500,
     "crawler.extensions.warc_output.WarcOutput": 510,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crawler.boilerplate import SiteBoilerplate, block_key
+from crawler.boilerplate import SiteBoilerplate, block_hash, block_key
 from tests.articles import article_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +160,72 @@ def test_bare_date_never_cuts_into_prose() -> None:
         site.learn(_article(seed, ["12 March 2024"]))
     text = "14 June 2021 was the day the harbour finally reopened to ferries."
     assert site.clean(text)[0] == text
+
+
+def test_lowering_min_share_after_learning_takes_effect_when_cleaning() -> None:
+    line = "Subscribe to the sports desk podcast"
+    site = SiteBoilerplate(min_docs=3, min_share=0.3)
+    for seed in range(20):
+        site.learn(_article(seed, [], [line] if seed < 4 else []))
+    text = _article(99, [], [line])
+    assert line in site.clean(text)[0]  # 4/20 < 30 %
+    site.min_share = 0.2
+    assert line not in site.clean(text)[0]
+
+
+def test_glued_chrome_is_cut_with_statistics_loaded_from_a_store() -> None:
+    learned = _site(6)
+    site = SiteBoilerplate()
+    site.load(learned.documents, dict(learned.counts))
+    para = "The ferry will resume service on Monday, the operator said."
+    cleaned, removed = site.clean(f"Last Updated: 01/02/2017 {para} {CHROME[0]}")
+    assert cleaned == para
+    assert [r.rule for r in removed] == ["site_block_prefix", "site_block_suffix"]
+
+
+def _reference_clean_line(site: SiteBoilerplate, line: str) -> str:
+    """The cleaner's rules, trying every prefix and suffix length (the slow way)."""
+    from crawler.boilerplate import MIN_GLUED_WORDS, _word_starts, key_words
+
+    keys = key_words(line)
+    n = len(keys)
+    if not n:
+        return line
+    if n <= site.max_block_words and site.is_boilerplate(line):
+        return ""
+    for k in range(min(n - 1, site.max_block_words), MIN_GLUED_WORDS - 1, -1):
+        if any(x != "0" for x in keys[:k]) and site.is_boilerplate_hash(block_hash(keys[:k])):
+            return _reference_clean_line(site, line[_word_starts(line)[k] :].strip())
+    for k in range(min(n - 1, site.max_block_words), MIN_GLUED_WORDS - 1, -1):
+        if any(x != "0" for x in keys[n - k :]) and site.is_boilerplate_hash(
+            block_hash(keys[n - k :])
+        ):
+            return line[: _word_starts(line)[n - k]].strip()
+    return line
+
+
+def test_indexed_glued_block_search_finds_what_trying_every_length_finds() -> None:
+    import random
+
+    rng = random.Random(5)
+    site = _site(8)
+    chrome = [*CHROME, "Last Updated: 03/04/2018", "Share this article"]
+    for seed in range(200, 260):
+        _, paras = article_text(seed)
+        para = rng.choice(paras)
+        top = [rng.choice(chrome)] if rng.random() < 0.5 else []
+        bottom = [rng.choice(chrome)] if rng.random() < 0.5 else []
+        line = " ".join([*top, para, *bottom])
+        cleaned = site.clean(line)[0]
+        assert cleaned == _reference_clean_line(site, line), line
+
+
+def test_block_keys_carry_length_and_edge_word_tags() -> None:
+    a, b = block_key("Follow us on Twitter"), block_key("Follow us on Facebook")
+    assert a is not None and b is not None
+    assert a[:3] == b[:3] == "004"  # four words
+    assert a[3:7] == b[3:7]  # same first word
+    assert a[7:11] != b[7:11]  # different last word
 
 
 # -- memory and persistence ----------------------------------------------------

@@ -187,3 +187,66 @@ def test_trap_shaped_urls(url: str, reason: str | None) -> None:
 def test_backoff_doubles_and_is_capped() -> None:
     assert [safety.backoff_delay(n, 1.0, 5.0) for n in range(5)] == [0.0, 1.0, 2.0, 4.0, 5.0]
     assert safety.backoff_delay(3, 0.0, 5.0) == 0.0
+
+
+# -- meta refresh from the head of the body (crawler/middlewares.py) -------------------
+META_REFRESH_PAGES = [
+    (b'<html><head><meta http-equiv="refresh" content="0; url=/next"></head></html>', {}),
+    (
+        '<html><head><base href="http://other.example/b/"><meta http-equiv="refresh" '
+        "content=\"5;URL='page.html'\"></head><body>\u00e9</body></html>".encode(),
+        {"Content-Type": "text/html; charset=utf-8"},
+    ),
+    (
+        '<meta charset="windows-1251"><meta http-equiv="refresh" content="1; url=/новости">'.encode(
+            "cp1251"
+        ),
+        {},
+    ),
+    # beyond the 4096 characters Scrapy looks at: no redirect, as in Scrapy
+    (
+        (
+            "<html>" + "\u00e9" * 5000 + '<meta http-equiv="refresh" content="0; url=/late">'
+        ).encode(),
+        {},
+    ),
+    # multi-byte characters right up to the edge of the scanned head
+    (
+        (
+            "<html>" + "\u20ac" * 1400 + '<meta http-equiv="refresh" content="0; url=/edge">'
+        ).encode(),
+        {},
+    ),
+    (
+        b'\xef\xbb\xbf<meta http-equiv="refresh" content="0;url=/bom">',
+        {"Content-Type": "text/html"},
+    ),
+    ('<meta http-equiv="refresh" content="0;url=/u16">'.encode("utf-16"), {}),
+    (b"<html><body>No refresh here</body></html>", {}),
+]
+
+
+@pytest.mark.parametrize(("body", "headers"), META_REFRESH_PAGES)
+def test_head_meta_refresh_redirects_exactly_like_scrapy(body: bytes, headers: dict) -> None:
+    from scrapy import Request, Spider
+    from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import HeadMetaRefreshMiddleware, head_text
+
+    crawler = get_crawler(Spider)
+    ours = HeadMetaRefreshMiddleware.from_crawler(crawler)
+    scrapys = MetaRefreshMiddleware.from_crawler(crawler)
+
+    def outcome(mw: MetaRefreshMiddleware) -> tuple[str, str | None]:
+        request = Request("http://news.example/a/")
+        response = HtmlResponse(request.url, body=body, headers=headers, request=request)
+        result = mw.process_response(request, response)
+        return type(result).__name__, getattr(result, "url", None)
+
+    assert outcome(ours) == outcome(scrapys)
+    response = HtmlResponse("http://news.example/a/", body=body, headers=headers)
+    assert head_text(response) == HtmlResponse(response.url, body=body, headers=headers).text[:4096]
+    if "charset" in headers.get("Content-Type", ""):  # else Scrapy infers it from the body
+        assert response._cached_ubody is None  # the body was not decoded as a whole
