@@ -99,11 +99,18 @@ class BoilerplatePipeline:
         site = adapter.get("site")
         if not text or not site:
             return item
+        started = time.perf_counter()
         state = self._site(site)
         self._learn(site, state, adapter)
+        learned_ms = (time.perf_counter() - started) * 1000.0
         if self._must_hold(site, state):
             await self._hold(site)
-        return self._clean(site, adapter, item)
+        started = time.perf_counter()
+        try:
+            return self._clean(site, adapter, item)
+        finally:
+            spent = learned_ms + (time.perf_counter() - started) * 1000.0
+            self.stats.inc_value("time/boilerplate_ms", spent)
 
     def _site(self, site: str) -> SiteBoilerplate:
         state = self.sites.get(site)

@@ -34,6 +34,7 @@ from crawler.neardup import minhash
 from crawler.run import utc_now_iso
 from crawler.state import store_for
 from crawler.state.base import ArticleState
+from crawler.timing import timed
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class DedupePipeline:
         logger.debug("%s/%s %s (%s)", kind, reason, url, detail)
         return DropItem(f"{kind}/{reason}: {url} ({detail})")
 
+    @timed("dedupe")
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         rid = adapter["id"]

@@ -32,6 +32,7 @@ from crawler.neardup import minhash
 from crawler.run import output_dir, run_name
 from crawler.state import store_for
 from crawler.state.base import ArticleState
+from crawler.timing import timed
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class JsonlWriterPipeline:
             logger.info("Wrote %s", final)
 
     # -- writing -----------------------------------------------------------------
+    @timed("write")
     def process_item(self, item: Any) -> Any:
         record = record_dict(item)
         if self.failed or self.closed:

@@ -84,7 +84,14 @@ class RunReport:
         # Receivers run in connection order; extensions load after CoreStats (order 0),
         # so finish_time and elapsed_time_seconds are already set when this runs.
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
         return ext
+
+    def response_received(self, response: Any, request: Any, spider: Any) -> None:
+        """Sum download latencies: the report's (and the benchmark's) download stage time."""
+        latency = request.meta.get("download_latency")
+        if latency is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("time/download_ms", latency * 1000.0)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         assert self.crawler.stats is not None
