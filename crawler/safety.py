@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from crawler.urls import SESSION_PARAMS as URL_SESSION_PARAMS
+
 #: Magic numbers of formats that are never an HTML page (checked at offset 0).
 MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "pdf"),
@@ -151,22 +153,9 @@ def host_allowed(host: str, allowed: Iterable[str]) -> bool:
 # -- URLs and traps -------------------------------------------------------------
 
 #: Query parameters and path parameters that carry a session, not a page.
-SESSION_PARAMS: frozenset[str] = frozenset(
-    {
-        "sid",
-        "sessid",
-        "session",
-        "sessionid",
-        "session_id",
-        "phpsessid",
-        "jsessionid",
-        "aspsessionid",
-        "cfid",
-        "cftoken",
-        "zenid",
-        "osCsid",
-        "s",
-    }
+SESSION_PARAMS: frozenset[str] = URL_SESSION_PARAMS | frozenset(
+    # "s", "sid" and "session" are ambiguous: stripped only when the value looks like a token
+    {"sid", "sessid", "session", "zenid", "osCsid", "s"}
 )
 _SESSION_VALUE = re.compile(r"^[0-9A-Za-z_\-]{16,}$")
 _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sessionid|sid)=[^/?#;]*", re.I)

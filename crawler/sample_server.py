@@ -13,6 +13,7 @@ import mimetypes
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 SAMPLE_SITE = Path(__file__).resolve().parent.parent / "samples" / "newsroom"
@@ -26,19 +27,22 @@ _TYPES = {
 _TEXT = {".html", ".xml", ".txt", ".css"}
 
 
-class SampleSiteServer:
-    """Serves ``root`` on 127.0.0.1 at a free port until ``stop()`` (or the ``with`` block ends)."""
+class LoopbackServer:
+    """A threaded HTTP server on a local address, started and stopped around a block.
 
-    def __init__(self, root: Path = SAMPLE_SITE, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.root = Path(root).resolve()
-        self.requested: list[str] = []
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), self._handler())
+    Subclasses give the request handler; ``base`` is known once the socket listens.
+    """
+
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
-        self.base = f"http://{host}:{self._httpd.server_address[1]}"
+        self.port: int = self._httpd.server_address[1]
+        self.base = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
-    def start(self) -> SampleSiteServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -46,11 +50,21 @@ class SampleSiteServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> SampleSiteServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class SampleSiteServer(LoopbackServer):
+    """Serves ``root`` on 127.0.0.1 at a free port until ``stop()`` (or the ``with`` block ends)."""
+
+    def __init__(self, root: Path = SAMPLE_SITE, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.root = Path(root).resolve()
+        self.requested: list[str] = []
+        self._lock = threading.Lock()
+        super().__init__(self._handler(), host, port)
 
     def resolve(self, url_path: str) -> Path | None:
         """The file that answers ``url_path``, or None (outside the root or missing)."""

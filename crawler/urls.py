@@ -13,8 +13,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+#: Query parameters that carry a visitor's session, never a page's identity.
+SESSION_PARAMS: frozenset[str] = frozenset(
+    {"sessionid", "session_id", "phpsessid", "jsessionid", "aspsessionid", "cfid", "cftoken"}
+)
+
 #: Query parameters that only track campaigns or sessions; never part of an article's identity.
-TRACKING_PARAMS: frozenset[str] = frozenset(
+TRACKING_PARAMS: frozenset[str] = SESSION_PARAMS | frozenset(
     {
         "fbclid",
         "gclid",
@@ -58,13 +63,6 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
         "at_custom2",
         "at_custom3",
         "at_custom4",
-        "sessionid",
-        "session_id",
-        "phpsessid",
-        "jsessionid",
-        "aspsessionid",
-        "cfid",
-        "cftoken",
     }
 )
 #: Parameter-name prefixes that mark tracking parameters (``utm_source``, ``pk_campaign`` ...).

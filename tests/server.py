@@ -17,9 +17,11 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from crawler.sample_server import LoopbackServer
 
 TEXT_SUFFIXES = {".html", ".htm", ".xml", ".txt", ".rss", ".atom", ".json", ""}
 
@@ -44,7 +46,7 @@ class Hit:
     status: int
 
 
-class FixtureServer:
+class FixtureServer(LoopbackServer):
     """Threaded static server with a request log and fault injection."""
 
     def __init__(self, root: Path | None = None, host: str = "127.0.0.1") -> None:
@@ -54,26 +56,7 @@ class FixtureServer:
         self.routes: dict[str, tuple[bytes, str]] = {}
         self.mtimes: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, 0), self._handler())
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self.base = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    # -- lifecycle -----------------------------------------------------------
-    def start(self) -> FixtureServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> FixtureServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__(self._handler(), host)
 
     # -- test API ------------------------------------------------------------
     def url(self, path: str) -> str:
