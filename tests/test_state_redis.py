@@ -8,6 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from crawler import neardup
 from crawler.state import open_store
 from crawler.state.base import ArticleState
@@ -145,5 +147,26 @@ def test_long_redis_outage_raises_a_clear_error(redis_server: RedisServer) -> No
         else:
             raise AssertionError("a Redis outage longer than the retry budget must raise")
         assert time.monotonic() - started < 60
+    finally:
+        store.close()
+
+
+def test_after_an_outage_used_up_its_retries_further_calls_fail_fast_then_recover(
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    """One call waits out the retry budget; the ones right after it fail at once, and
+    once the window has passed and Redis is back, calls work again."""
+    import redis as redis_lib
+
+    store = RedisStore(redis_server.url, retry_seconds=1.0)
+    try:
+        redis_server.stop()
+        with pytest.raises(redis_lib.exceptions.ConnectionError):
+            store.get_article("x")
+        with pytest.raises(redis_lib.exceptions.ConnectionError, match="failing fast"):
+            store.find_content("y")
+        redis_server.start()
+        store.redis._down_until = 0.0  # the window has passed
+        assert store.get_article("x") is None
     finally:
         store.close()
