@@ -12,7 +12,7 @@ COMMANDS_MODULE = "crawler.commands"  # project commands (`scrapy preview`)
 
 # --- politeness -------------------------------------------------------------
 CONTACT_URL = "https://github.com/cleanwire/cleanwire"  # set to your own contact page
-USER_AGENT = f"Cleanwire/0.1 (+{CONTACT_URL})"  # names the project and a contact URL
+USER_AGENT = f"Cleanwire/0.1 (+{CONTACT_URL})"  # names the project and a contact URL; rebuilt from CONTACT_URL unless set itself
 ROBOTSTXT_OBEY = True  # obey robots.txt
 CONCURRENT_REQUESTS = 32  # global concurrency across sites
 CONCURRENT_REQUESTS_PER_DOMAIN = 4  # polite per-site concurrency
@@ -130,7 +130,7 @@ DISTRIBUTED_WORKER_TIMEOUT = 30.0  # seconds without heartbeat before a worker's
 DISTRIBUTED_MAX_IDLE = 60.0  # a worker exits once the shared frontier was empty this long; 0 waits forever
 DISTRIBUTED_REDIS_RETRY = 30.0  # seconds a Redis outage is retried before the worker stops (redis_unavailable)
 DISTRIBUTED_START_URLS_KEY = "%(name)s:start_urls"  # Redis list idle workers take start URLs from
-ADDONS = {"crawler.distributed.DistributedAddon": 0}  # switches distributed mode on from DISTRIBUTED/REDIS_URL
+ADDONS = {"crawler.distributed.DistributedAddon": 0, "crawler.useragent.ContactUserAgentAddon": 0}  # switches distributed mode on from DISTRIBUTED/REDIS_URL
 
 # --- WARC (spiders/warc.py, crawler/extensions/warc_output.py) ----------------
 WARC_MAX_INFLIGHT = 64  # archive pages in the pipelines at once (bounds memory)
