@@ -59,39 +59,12 @@ from trafilatura.xpaths import (
 )
 
 from crawler.detect import ArticleDetector, PageEvidence, json_ld_objects, url_page_kind
+from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.language import detect_language
+from crawler.neardup import minhash
 from crawler.textnorm import content_hash, join_paragraphs, normalize_text, word_count, words
 from crawler.urls import canonicalize, record_id, site_of
-
-
-@dataclass(frozen=True)
-class ExtractOptions:
-    """Extraction settings (``EXTRACT_*`` and ``TRACKING_PARAMS``); small and picklable."""
-
-    min_words: int = 60
-    max_link_density: float = 0.5
-    tracking_params: tuple[str, ...] = ()
-    #: Clean chrome lines out of the body after trafilatura.
-    cleanup: bool = True
-    #: Fall back to readability / jusText when trafilatura finds too little.
-    fallback: bool = True
-    #: Put every line the clean-up removed, with its rule, in ``crawl_meta["removed"]``
-    #: (for ``scrapy preview --removed``); the record itself is the same either way.
-    explain: bool = False
-    #: Characters of title and leading text given to language detection in
-    #: ``build_record`` (``LANGUAGE_MAX_CHARS``); 0 leaves detection to the language pipeline.
-    language_max_chars: int = 0
-    #: langdetect seed (``LANGUAGE_SEED``).
-    language_seed: int = 0
-
-
-@dataclass(frozen=True)
-class Skip:
-    """Why a page produced no record: ``reason`` becomes the stat ``skip/<reason>``."""
-
-    reason: str
-    detail: str = ""
 
 
 @dataclass
@@ -782,6 +755,11 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
         )
         crawl_meta["language_detected"] = True
         crawl_meta["language_ms"] = round(1000 * (time.perf_counter() - started), 3)
+    text_hash = content_hash(ext.text)
+    if options.num_perm > 0:
+        # here, in the worker: the dedupe pipeline reuses it while the text is unchanged
+        crawl_meta["minhash"] = minhash(ext.text, options.num_perm, options.shingle_size)
+        crawl_meta["minhash_of"] = text_hash
     return ArticleRecord(
         id=record_id(canonical),
         url=page.url,
@@ -797,7 +775,7 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
         tags=ext.tags,
         fetched_at=page.fetched_at,
         word_count=word_count(ext.text),
-        content_hash=content_hash(ext.text),
+        content_hash=text_hash,
         crawl_meta=crawl_meta,
     )
 

@@ -17,8 +17,10 @@ it cannot cancel a running task, and one dead process breaks every pending task.
 
 Processes come from the ``forkserver`` start method (``spawn`` where there is no
 fork), never a plain fork of the crawl process, so no Twisted reactor state is
-copied into a worker; the fork server preloads the task's module so replacing a
-worker costs a fork, not a fresh interpreter importing trafilatura.
+copied into a worker; the fork server preloads the task's module (and, for
+extraction, ``crawler.warm``: language profiles and date parsers) so replacing a
+worker costs a fork, not a fresh interpreter importing and warming trafilatura,
+and the workers share that memory copy-on-write.
 
 The task is a dotted path to a picklable top-level function plus its arguments,
 so what a worker does (extraction, then language detection) is configuration.
@@ -49,6 +51,10 @@ logger = logging.getLogger(__name__)
 
 #: Modules every worker imports once, before its first task.
 PRELOAD = ("lxml.html", "trafilatura")
+#: Imported last in the fork server for extraction pools: loads langdetect's
+#: profiles and dateparser's locales once, so every worker (and every recycled
+#: one) starts warm and shares them copy-on-write.
+WARM_MODULE = "crawler.warm"
 
 
 class ExtractTimeout(Exception):
@@ -348,7 +354,11 @@ class ExtractionRunner:
         else:
             module = function.rpartition(".")[0]
             self.pool = ExtractionPool(
-                self.workers, timeout, queue_size, max_tasks, preload=(*PRELOAD, module)
+                self.workers,
+                timeout,
+                queue_size,
+                max_tasks,
+                preload=(*PRELOAD, module, WARM_MODULE),
             )
 
     @classmethod

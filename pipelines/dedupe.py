@@ -96,14 +96,14 @@ class DedupePipeline:
             adapter["updated_at"] = utc_now_iso()
             self.stats.inc_value("dedupe/new_version")
             logger.debug("dedupe/new_version %s (version %d)", url, existing.version + 1)
-            meta["minhash"] = minhash(adapter["text"] or "", self.num_perm, self.shingle_size)
+            meta["minhash"] = self._signature(adapter["text"], chash, meta)
             return item
 
         same_text = store.find_content(chash)
         if same_text is not None and same_text != rid:
             raise self._drop("drop", "duplicate_exact", url, f"same text as {same_text}")
 
-        hashvalues = minhash(adapter["text"] or "", self.num_perm, self.shingle_size)
+        hashvalues = self._signature(adapter["text"], chash, meta)
         meta["minhash"] = hashvalues
         near = store.near_duplicates(rid, hashvalues)
         if near and self.mode == "drop":
@@ -114,6 +114,19 @@ class DedupePipeline:
             self.stats.inc_value("dedupe/near_duplicate_marked")
             logger.debug("dedupe/near_duplicate_marked %s (copy of %s)", url, near[0])
         return item
+
+    def _signature(self, text: str | None, chash: str, meta: dict[str, Any]) -> list[int]:
+        """The text's MinHash: the one the extraction worker computed while the text
+        is still the one it saw (boilerplate removed nothing), else computed here."""
+        computed = meta.get("minhash")
+        if (
+            computed is not None
+            and meta.get("minhash_of") == chash
+            and len(computed) == self.num_perm
+        ):
+            self.stats.inc_value("dedupe/minhash_reused")
+            return list(computed)
+        return minhash(text or "", self.num_perm, self.shingle_size)
 
     def _claim(self, rid: str, version: int, chash: str, url: str) -> None:
         """Reserve the emission in the store, so a copy in flight at the same time

@@ -1,7 +1,9 @@
 """Extract pipeline: FetchedPage -> ArticleRecord, or DropItem with a counted reason.
 
 Thin glue around ``crawler.extraction.build_record`` (pure, picklable), which
-does the parsing, article detection, extraction and clean-up.
+does the parsing, article detection, extraction and clean-up. With worker
+processes it runs there only: this module imports the light
+``crawler.extract_options``, so the crawl process never loads trafilatura.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.extraction import ExtractOptions, Skip
+from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.workers import ExtractionRunner, ExtractTimeout, WorkerCrashed
 
@@ -29,6 +31,13 @@ def options_from_settings(settings: Any) -> ExtractOptions:
         fallback=settings.getbool("EXTRACT_FALLBACK", True),
         language_max_chars=settings.getint("LANGUAGE_MAX_CHARS", 600),
         language_seed=settings.getint("LANGUAGE_SEED", 0),
+        # the MinHash the dedupe pipeline needs, computed in the worker (none without dedupe)
+        num_perm=(
+            settings.getint("DEDUPE_NUM_PERM", 128)
+            if settings.getbool("DEDUPE_ENABLED", True)
+            else 0
+        ),
+        shingle_size=settings.getint("DEDUPE_SHINGLE_SIZE", 5),
     )
 
 

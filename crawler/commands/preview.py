@@ -13,7 +13,7 @@ import sys
 from argparse import ArgumentParser, Namespace
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from scrapy import Request, Spider
@@ -27,10 +27,16 @@ from w3lib.url import is_url
 from crawler.boilerplate import SiteBoilerplate
 from crawler.charset import decode_html
 from crawler.items import FetchedPage
-from crawler.preview import Preview, PreviewConfig, build_preview, format_preview, preview_dict
 from crawler.run import utc_now_iso
 from crawler.state import open_store
 from pipelines.extract import options_from_settings
+
+if TYPE_CHECKING:
+    from crawler.preview import Preview
+
+# crawler.preview (trafilatura, htmldate, langdetect) is imported inside _show():
+# Scrapy imports every project command module for every command, `scrapy crawl`
+# included, and the crawl process should not load the extraction libraries.
 
 SOURCES = ("listing", "sitemap", "news_sitemap", "feed", "start")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
@@ -202,6 +208,8 @@ class Command(ScrapyCommand):
         )
 
     def _show(self, page: FetchedPage, opts: Namespace) -> None:
+        from crawler.preview import PreviewConfig, build_preview, format_preview, preview_dict
+
         assert self.settings is not None
         settings = self.settings
         config = PreviewConfig(
