@@ -27,6 +27,18 @@ _TYPES = {
 _TEXT = {".html", ".xml", ".txt", ".css"}
 
 
+def site_file(root: Path, path: str) -> Path | None:
+    """The file under ``root`` that answers the URL path ``path`` (``/dir/`` is
+    ``dir/index.html``), or None when it is missing or outside ``root``."""
+    root = root.resolve()
+    candidate = (root / path.lstrip("/")).resolve()
+    if candidate != root and root not in candidate.parents:
+        return None
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    return candidate if candidate.is_file() else None
+
+
 class LoopbackServer:
     """A threaded HTTP server on a local address, started and stopped around a block.
 
@@ -68,12 +80,7 @@ class SampleSiteServer(LoopbackServer):
 
     def resolve(self, url_path: str) -> Path | None:
         """The file that answers ``url_path``, or None (outside the root or missing)."""
-        candidate = (self.root / unquote(url_path).lstrip("/")).resolve()
-        if candidate != self.root and self.root not in candidate.parents:
-            return None
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        return candidate if candidate.is_file() else None
+        return site_file(self.root, unquote(url_path))
 
     def body(self, file: Path) -> bytes:
         data = file.read_bytes()

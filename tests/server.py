@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.sample_server import LoopbackServer
+from crawler.sample_server import LoopbackServer, site_file
 
 TEXT_SUFFIXES = {".html", ".htm", ".xml", ".txt", ".rss", ".atom", ".json", ""}
 
@@ -88,13 +88,8 @@ class FixtureServer(LoopbackServer):
             return body, ctype, self.mtimes.get(path, 1_700_000_000.0)
         if self.root is None:
             return None
-        rel = path.lstrip("/")
-        candidate = (self.root / rel).resolve()
-        if not str(candidate).startswith(str(self.root.resolve())):
-            return None
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        if not candidate.is_file():
+        candidate = site_file(self.root, path)
+        if candidate is None:
             return None
         data = candidate.read_bytes()
         suffix = candidate.suffix.lower()
