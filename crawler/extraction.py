@@ -20,18 +20,21 @@ import copy
 import re
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import lxml.html
 import trafilatura
+import trafilatura.main_extractor
 from dateutil import parser as date_parser
 from htmldate import find_date
 from lxml import etree
-from lxml.html import HtmlElement
-from trafilatura.baseline import baseline, html2txt
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
+from trafilatura.baseline import _spaced_text, baseline
 from trafilatura.core import (
     ESCALATION_ACCEPT_RATIO,
     ESCALATION_MAX_LENGTH,
@@ -40,7 +43,7 @@ from trafilatura.core import (
     _recall_retry,
 )
 from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
-from trafilatura.main_extractor import extract_content
+from trafilatura.main_extractor import BODY_XPATH, extract_content
 from trafilatura.metadata import (
     examine_meta,
     extract_catstags,
@@ -49,15 +52,17 @@ from trafilatura.metadata import (
     normalize_authors,
 )
 from trafilatura.settings import Document, Extractor
-from trafilatura.utils import line_processing, load_html, trim
-from trafilatura.xml import xmltotxt
-from trafilatura.xpaths import (
-    AUTHOR_DISCARD_XPATHS,
-    AUTHOR_XPATHS,
-    RAW_TREE_PRUNE_XPATH,
-    REMOVE_COMMENTS_AND_LISTS_XPATH,
+from trafilatura.utils import (
+    DOCTYPE_TAG,
+    FAULTY_HTML,
+    INVALID_XML_CHARS,
+    is_dubious_html,
+    line_processing,
+    trim,
 )
+from trafilatura.xml import delete_element, xmltotxt
 
+from crawler import fastxpath
 from crawler.detect import ArticleDetector, PageEvidence, json_ld_objects, url_page_kind
 from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
@@ -90,14 +95,62 @@ class Extraction:
 # --- parsing ------------------------------------------------------------------
 
 
+#: trafilatura's parser settings, with lxml's C-level element class lookup: every
+#: element is an ``HtmlElement`` (``lxml.html``'s own parser asks a Python function
+#: for each element's class, a cost paid every time trafilatura touches an element).
+_PARSER = etree.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+)
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+    )
+)
+#: Bytes whose UTF-8 presence means the text has characters libxml2 refuses
+#: (``trafilatura.utils.INVALID_XML_CHARS``).
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
+_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+
+
+def _has_invalid_chars(data: bytes) -> bool:
+    return len(data.translate(None, _CONTROL_BYTES)) != len(data) or any(
+        nc in data for nc in _NONCHARACTERS
+    )
+
+
 def parse_html(html: str) -> HtmlElement | None:
-    """The page's lxml tree (trafilatura's loader: tolerant of broken markup)."""
+    """The page's lxml tree, as ``trafilatura.utils.load_html`` builds it (tolerant of
+    broken markup; a fragment that is not HTML at all gives None), parsed from UTF-8
+    bytes with :data:`_PARSER`."""
     if not html or not html.strip():
         return None
+    beginning = html[:50].lower()
+    data = html.encode("utf-8", "surrogatepass")
+    # trafilatura's repair_faulty_html, its whole-text scan for invalid characters
+    # replaced by a byte-level check
+    repaired = html
+    if _has_invalid_chars(data):
+        repaired = INVALID_XML_CHARS.sub("", repaired)
+    if "doctype" in beginning:
+        firstline, _, rest = repaired.partition("\n")
+        repaired = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
+    for line in repaired[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            repaired = FAULTY_HTML.sub(r"\1>", repaired, count=1)
+            break
+    if repaired != html:
+        data = repaired.encode("utf-8", "surrogatepass")
     try:
-        return load_html(html)
+        tree = lxml.html.fromstring(data, parser=_PARSER)
     except (ValueError, etree.ParserError):
         return None
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None  # not (well-formed) HTML: trafilatura's rejection test
+    return tree
 
 
 _META_ATTRS = ("property", "name", "itemprop")
@@ -331,6 +384,45 @@ _FAST_SEQUENCE_OK = trafilatura.__version__ == "2.3.1"
 #: class or id; a page whose markup has none of them skips that prune's XPath.
 _RAW_PRUNE_NEEDLES = re.compile("mvp-post-add-|infinite|elementor-share-buttons")
 _EXTRACTOR: Extractor | None = None
+_RAW_TREE_PRUNE = [fastxpath.RAW_TREE_PRUNE, fastxpath.RAW_TREE_PRUNE_BUTTONS]
+_REMOVE_COMMENTS_AND_LISTS = [fastxpath.REMOVE_COMMENTS_AND_LISTS]
+#: trafilatura.main_extractor's expressions, and ours that select the same elements
+_MAIN_EXTRACTOR_XPATHS = {
+    "OVERALL_DISCARD_XPATH": (
+        trafilatura.main_extractor.OVERALL_DISCARD_XPATH,
+        [fastxpath.OVERALL_DISCARD_SECTIONS, fastxpath.OVERALL_DISCARD_HIDDEN],
+    ),
+    "BODY_XPATH": (BODY_XPATH, [fastxpath.BODY_FIRST, *BODY_XPATH[1:]]),
+}
+
+
+@contextlib.contextmanager
+def _fast_xpaths() -> Iterator[None]:
+    """trafilatura's main extractor, run with :mod:`crawler.fastxpath`'s matchers in place
+    of its regex-testing expressions (same selections, a fraction of the cost).
+
+    Swaps module globals for the duration: extraction runs on one thread per process.
+    """
+    module = trafilatura.main_extractor
+    for name, (_, fast) in _MAIN_EXTRACTOR_XPATHS.items():
+        setattr(module, name, fast)
+    try:
+        yield
+    finally:
+        for name, (original, _) in _MAIN_EXTRACTOR_XPATHS.items():
+            setattr(module, name, original)
+
+
+def _page_text(tree: HtmlElement) -> str:
+    """``trafilatura.baseline.html2txt(tree)``: the page's text without asides, footers,
+    scripts and cookie notices (what an extraction's share of the page is measured on)."""
+    tree = copy.copy(tree)
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    for elem in fastxpath.BASIC_CLEAN(body):
+        delete_element(elem)
+    return _spaced_text(body)
 
 
 def _fast_extractor(url: str) -> Extractor:
@@ -349,11 +441,12 @@ def _fast_sequence(tree: HtmlElement, url: str, html: str | None) -> etree._Elem
     options = _fast_extractor(url)
     is_forum = _forum_thread_page(tree)
     if html is None or _RAW_PRUNE_NEEDLES.search(html):
-        tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
+        tree = prune_unwanted_nodes(tree, _RAW_TREE_PRUNE)
     if not is_forum:
-        tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+        tree = prune_unwanted_nodes(tree, _REMOVE_COMMENTS_AND_LISTS)
     cleaned = convert_tags(tree_cleaning(copy.copy(tree), options), options, url)
-    postbody, temp_text = extract_content(cleaned, options)
+    with _fast_xpaths():
+        postbody, temp_text = extract_content(cleaned, options)
     # rescue: baseline on the uncleaned tree, accepted only if it adds text
     if len(temp_text) < options.min_extracted_size:
         b_body, b_text, b_len = baseline(tree)
@@ -361,13 +454,14 @@ def _fast_sequence(tree: HtmlElement, url: str, html: str | None) -> etree._Elem
             postbody, temp_text = b_body, b_text
     # recall escalation for a short extraction covering little of the page
     if 0 < len(temp_text) < ESCALATION_MAX_LENGTH and len(temp_text) < ESCALATION_PAGE_SHARE * len(
-        html2txt(tree)
+        _page_text(tree)
     ):
         r_options = copy.copy(options)
         r_options.focus = "recall"
         r_text = ""
         try:
-            r_body, r_text = _recall_retry(tree, r_options, url)
+            with _fast_xpaths():
+                r_body, r_text = _recall_retry(tree, r_options, url)
         except Exception:  # as trafilatura: a failed retry keeps the first result
             r_text = ""
         if len(r_text) >= options.min_extracted_size and len(
@@ -620,9 +714,9 @@ def _author_from_markup(tree: HtmlElement) -> str | None:
     blocks nested in a byline do not count towards its text (their tails do).
     """
     discard: set[Any] = set()
-    for expression in AUTHOR_DISCARD_XPATHS:
+    for expression in fastxpath.AUTHOR_DISCARD:
         discard.update(expression(tree))
-    for expression in AUTHOR_XPATHS:
+    for expression in fastxpath.AUTHOR_BYLINES:
         for elem in expression(tree):
             if elem in discard or any(a in discard for a in elem.iterancestors()):
                 continue

@@ -1,0 +1,444 @@
+"""Equivalents of trafilatura's costliest XPath expressions, without per-element Python calls.
+
+trafilatura 2.3.1 selects page sections with XPath expressions that call EXSLT's
+``re:test`` on the ``id`` and ``class`` of every candidate element. libxml2 calls
+back into Python for each of those tests (and builds an element proxy for each),
+which makes a handful of expressions a third of trafilatura's run time.
+
+Each matcher here returns exactly what its expression returns, in document order:
+a callback-free XPath picks the elements of the right tags that carry any of the
+attributes the expression reads, then the expression's tests run in Python once
+per distinct combination of those attribute values (pages repeat them a lot), on
+the same regular expressions (``re:test`` is Python's ``re.search``).
+
+XPath details kept: ``re:test(@id|@class, ...)`` and ``contains(@class|@id, ...)``
+read the attribute that comes first on the element; a missing attribute tests as
+the empty string; ``//`` searches the whole document, ``.//`` only below the
+context element. ``tests/test_fastxpath.py`` checks every matcher against its
+expression, on real pages and on markup built to hit each clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+_ID_CLASS = ("id", "class")
+#: Entries a matcher's cache may hold before it is emptied (a bound on memory in a
+#: long-running worker; pages share far fewer distinct attribute combinations).
+_CACHE_LIMIT = 50_000
+
+
+def _first_of(elem: Any, names: tuple[str, str], values: tuple[str | None, str | None]) -> str:
+    """String value of ``@a|@b``: whichever of the two attributes comes first on ``elem``."""
+    a, b = values
+    if a is None:
+        return b or ""
+    if b is None:
+        return a
+    keys = elem.keys()
+    return a if keys.index(names[0]) < keys.index(names[1]) else b
+
+
+class _Matcher:
+    """Elements ``prefilter`` selects for which ``test(key)`` holds, tests cached by key."""
+
+    def __init__(
+        self,
+        prefilter: str,
+        key: Callable[[Any], tuple[Any, ...]],
+        test: Callable[[tuple[Any, ...]], bool],
+        absolute: bool = False,
+    ) -> None:
+        self.prefilter = etree.XPath(prefilter)
+        self.key = key
+        self.test = test
+        self.absolute = absolute
+        self.cache: dict[tuple[Any, ...], bool] = {}
+
+    def __call__(self, tree: Any) -> list[Any]:
+        context = tree.getroottree().getroot() if self.absolute else tree
+        cache, key_of, test = self.cache, self.key, self.test
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        out = []
+        for elem in self.prefilter(context):
+            key = key_of(elem)
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = test(key)
+            if hit:
+                out.append(elem)
+        return out
+
+
+def _tags(*names: str) -> str:
+    return " or ".join(f"self::{n}" for n in names)
+
+
+def _any_attr(*names: str) -> str:
+    return " or ".join(f"@{n}" for n in names)
+
+
+def _search(pattern: str, flags: int = 0) -> Callable[[str], bool]:
+    compiled = re.compile(pattern, flags)
+    return lambda value: compiled.search(value) is not None
+
+
+# --- htmlprocessing / core: comment sections and raw-tree prunes ------------------
+
+_COMMENTS_ID = _search("^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)")
+_COMMENTS_ID_SHORT = _search("^(?:[Cc]omment(?!ary)|comol)")
+_COMMENTS_CLASS = _search("^[Cc]omment(?!ary)|(?:article|post)-comments")
+
+
+def _id_class_key(elem: Any) -> tuple[Any, ...]:
+    return (elem.tag, elem.get("id") or "", elem.get("class") or "")
+
+
+def _comments_and_lists(key: tuple[Any, ...]) -> bool:
+    tag, id_, cls = key
+    if not (_COMMENTS_ID(id_) or _COMMENTS_CLASS(cls)):
+        return False
+    return tag not in ("ol", "ul") or _COMMENTS_ID_SHORT(id_) or _COMMENTS_CLASS(cls)
+
+
+#: ``REMOVE_COMMENTS_AND_LISTS_XPATH[0]``
+REMOVE_COMMENTS_AND_LISTS = _Matcher(
+    f".//*[{_tags('div', 'list', 'section', 'details', 'ol', 'ul')}][{_any_attr(*_ID_CLASS)}]",
+    _id_class_key,
+    _comments_and_lists,
+)
+
+_INFINITE = _search("mvp-post-add-(?:box|wrap)|infinite-?scroll")
+_MVP = _search("mvp-post-add-(?:box|wrap)")
+
+
+def _raw_prune_key(elem: Any) -> tuple[Any, ...]:
+    id_, cls = elem.get("id") or "", elem.get("class") or ""
+    if not (_INFINITE(id_) or _INFINITE(cls)):
+        return (False,)
+    # ``not(.//h1)`` depends on the element's content, not only its attributes
+    return (True, _MVP(id_) or _MVP(cls) or elem.find(".//h1") is None)
+
+
+#: ``RAW_TREE_PRUNE_XPATH[0]``
+RAW_TREE_PRUNE = _Matcher(
+    f".//*[{_tags('div', 'section', 'aside')}][{_any_attr(*_ID_CLASS)}]",
+    _raw_prune_key,
+    lambda key: key[0] and key[1],
+)
+RAW_TREE_PRUNE_BUTTONS = etree.XPath(
+    ".//*[self::div or self::section or self::aside][contains(@class, 'elementor-share-buttons')]"
+)
+
+
+# --- main extractor: sections discarded before extraction -------------------------
+
+_OVERALL_ID = _search(
+    "^shar|social|viral|newsletter|syndication|tags|sidebar|banner|bread-?crumb|button|author"
+    "|^(?:jp-|dpsp-content)|bmdh|footer|Footer|share|Share|nav|Nav|menu|related"
+    "|message-container|premium|^ad-"
+)
+_OVERALL_CLASS = _search(
+    "^shar|social|viral|newsletter|syndication|tags|sidebar|banner|bread-?crumb|button|author"
+    "|^(?:nav|post-nav|ZendeskForm)|subnav|avigation|navbar|navbox|menu|bar| ad |-ad-|(?:^| )ad-"
+    "|dfp[Aa]d|outbrain|taboola|criteo|paid-?content|widget|footer|Footer|byline|Byline|share-"
+    "|sociable|embedded|embed|tag-list|consent|modal-content|permission|elated|next-|-stories"
+    "|most-popular|more-on|meta|rating|attachment|timestamp|user-info|user-profile|-icon"
+    "|article-infos|message-container|slide|viewport|overlay|options|expand|obfuscated|blurred"
+    "|mol-factbox|yin|zlylin|nfoline"
+)
+_COOKIE = _search("cookie")
+_OVERALL_ATTRS = ("id", "class", "role", "data-component", "data-lp-replacement-content")
+
+
+def _overall_key(elem: Any) -> tuple[Any, ...]:
+    id_, cls = elem.get("id"), elem.get("class")
+    return (
+        elem.get("data-lp-replacement-content") is not None,
+        elem.get("role") or "",
+        elem.get("data-component") or "",
+        _first_of(elem, _ID_CLASS, (id_, cls)),
+        id_ or "",
+        cls or "",
+    )
+
+
+def _overall(key: tuple[Any, ...]) -> bool:
+    lp, role, component, first, id_, cls = key
+    return (
+        lp
+        or "nav" in role.replace("N", "n")
+        or "MostPopularStories" in component
+        or _COOKIE(first)
+        or _OVERALL_ID(id_)
+        or _OVERALL_CLASS(cls)
+    )
+
+
+#: ``OVERALL_DISCARD_XPATH[0]``
+OVERALL_DISCARD_SECTIONS = _Matcher(
+    f".//*[{_tags('div', 'item', 'list', 'p', 'section', 'span')}][{_any_attr(*_OVERALL_ATTRS)}]",
+    _overall_key,
+    _overall,
+)
+
+_HIDDEN = _search("hidden")
+_HIDDEN_ID = _search("reader-comments|akismet")
+_HIDDEN_CLASS = _search(
+    "^hide-|comments-title|nocomments|-reply-|message|akismet|suggest-links|-hide-|hide-print"
+    "| hidden| hide|noprint|notloaded"
+)
+
+
+def _hidden_key(elem: Any) -> tuple[Any, ...]:
+    id_, cls, style = elem.get("id"), elem.get("class"), elem.get("style")
+    return (
+        cls or "",
+        _first_of(elem, _ID_CLASS, (id_, cls)),
+        _first_of(elem, ("id", "style"), (id_, style)),
+        style or "",
+        id_ or "",
+        elem.get("aria-hidden"),
+    )
+
+
+def _hidden(key: tuple[Any, ...]) -> bool:
+    cls, id_or_class, id_or_style, style, id_, aria = key
+    return (
+        cls == "comments-title"
+        or id_or_class.startswith("reply-")
+        or _HIDDEN(id_or_style)
+        or "display:none" in style
+        or "display: none" in style
+        or _HIDDEN_ID(id_)
+        or _HIDDEN_CLASS(cls)
+        or aria == "true"
+    )
+
+
+#: ``OVERALL_DISCARD_XPATH[1]``
+OVERALL_DISCARD_HIDDEN = _Matcher(
+    f".//*[{_any_attr('id', 'class', 'style', 'aria-hidden')}]", _hidden_key, _hidden
+)
+
+# --- main extractor: where the article body is ------------------------------------
+
+_BODY_ID = _search(
+    "(?:entry|article|art)-content|article__content|article(?:-|__)?body|articleBody|body-text"
+)
+_BODY_CLASS = _search(
+    "post[-_]text|post-body|post-?entry|post[-_]?content|postContent|post_inner_wrapper"
+    "|article-?text|articleText|(?:entry|page|text|article|art)-content|article__content"
+    "|article(?:-|__)?body|articleBody|ArticleContent|body-text|article__container"
+)
+
+
+def _body_key(elem: Any) -> tuple[Any, ...]:
+    return (
+        elem.get("class") or "",
+        elem.get("itemprop"),
+        elem.get("id") or "",
+    )
+
+
+def _body(key: tuple[Any, ...]) -> bool:
+    cls, itemprop, id_ = key
+    return (
+        cls in ("post", "entry")
+        or itemprop == "articleBody"
+        or id_ == "articleContent"
+        or _BODY_ID(id_)
+        or _BODY_CLASS(cls)
+    )
+
+
+class _FirstChildMatcher(_Matcher):
+    """An expression ending in ``[1]`` on a ``.//*`` step: each parent's first matching child."""
+
+    def __call__(self, tree: Any) -> list[Any]:
+        out, parents = [], set()
+        for elem in super().__call__(tree):
+            parent = elem.getparent()
+            if parent not in parents:
+                parents.add(parent)
+                out.append(elem)
+        return out
+
+
+#: ``BODY_XPATH[0]``
+BODY_FIRST = _FirstChildMatcher(
+    f".//*[{_tags('article', 'div', 'main', 'section')}][{_any_attr('class', 'id', 'itemprop')}]",
+    _body_key,
+    _body,
+)
+
+# --- metadata: bylines ---------------------------------------------------------------
+
+_AUTHOR_NAME_CLASS = _search("author-?name|AuthorName|authorName")
+
+
+def _author0_key(elem: Any) -> tuple[Any, ...]:
+    if elem.tag == "author":
+        return (True,)
+    rel_me = elem.find("rel") is not None and any(
+        child.xpath("string()") == "me" for child in elem.iterchildren("rel")
+    )
+    return (
+        False,
+        elem.get("rel"),
+        elem.get("id"),
+        elem.get("class"),
+        elem.get("itemprop"),
+        elem.get("data-testid"),
+        rel_me,
+    )
+
+
+def _author0(key: tuple[Any, ...]) -> bool:
+    if key[0]:
+        return True
+    _, rel, id_, cls, itemprop, testid, rel_me = key
+    return (
+        rel == "author"
+        or id_ == "author"
+        or cls == "author"
+        or itemprop == "author name"
+        or rel_me
+        or testid in ("AuthorCard", "AuthorURL")
+        or _AUTHOR_NAME_CLASS(cls or "")
+    )
+
+
+_AUTHOR1_ID = _search("author|zuozhe|bianji|xiaobian")
+_AUTHOR1_CLASS = _search(
+    "author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name"
+)
+
+
+def _author1_key(elem: Any) -> tuple[Any, ...]:
+    return (elem.get("class") or "", elem.get("itemprop") or "", elem.get("id") or "")
+
+
+def _author1(key: tuple[Any, ...]) -> bool:
+    cls, itemprop, id_ = key
+    return (
+        cls in ("byline", "username", "byl", "BBL")
+        or "author" in itemprop
+        or _AUTHOR1_ID(id_)
+        or _AUTHOR1_CLASS(cls)
+    )
+
+
+_AUTHOR2_ID = _search("[Aa]uthor")
+_AUTHOR2_CLASS = _search("[Aa]uthor|screenname|writer|[Bb]yline")
+
+
+def _author2_key(elem: Any) -> tuple[Any, ...]:
+    return (
+        elem.get("data-component") or "",
+        elem.get("itemprop") or "",
+        elem.get("id") or "",
+        elem.get("class") or "",
+    )
+
+
+def _author2(key: tuple[Any, ...]) -> bool:
+    component, itemprop, id_, cls = key
+    return "Byline" in component or "author" in itemprop or _AUTHOR2_ID(id_) or _AUTHOR2_CLASS(cls)
+
+
+#: ``AUTHOR_XPATHS``, in order
+AUTHOR_BYLINES = [
+    _Matcher(
+        f"//*[{_tags('a', 'address', 'div', 'link', 'p', 'span', 'strong')}]"
+        f"[{_any_attr('rel', 'id', 'class', 'itemprop', 'data-testid')} or rel]|//author",
+        _author0_key,
+        _author0,
+        absolute=True,
+    ),
+    _Matcher(
+        f"//*[{_tags('a', 'div', 'h3', 'h4', 'p', 'span')}]"
+        f"[{_any_attr('class', 'itemprop', 'id')}]",
+        _author1_key,
+        _author1,
+        absolute=True,
+    ),
+    _Matcher(
+        f"//*[{_any_attr('data-component', 'itemprop', 'id', 'class')}]",
+        _author2_key,
+        _author2,
+        absolute=True,
+    ),
+]
+
+_DISCARD_ID = _search("^comments|comment-?list|ProductReviews")
+_DISCARD_CLASS = _search(
+    "^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram"
+    "|article-(?:share|support)|print|category|meta-date|meta-reviewer"
+)
+
+
+def _author_discard_key(elem: Any) -> tuple[Any, ...]:
+    return (elem.get("id") or "", elem.get("class") or "", elem.get("data-component") or "")
+
+
+def _author_discard(key: tuple[Any, ...]) -> bool:
+    id_, cls, component = key
+    return (
+        id_ == "comments"
+        or cls in ("comments", "title", "date")
+        or _DISCARD_ID(id_)
+        or _DISCARD_CLASS(cls)
+        or "Figure" in component
+    )
+
+
+#: ``AUTHOR_DISCARD_XPATHS``, in order
+AUTHOR_DISCARD = [
+    _Matcher(
+        f".//*[{_tags('a', 'div', 'section', 'span')}]"
+        f"[{_any_attr('id', 'class', 'data-component')}]",
+        _author_discard_key,
+        _author_discard,
+    ),
+    etree.XPath("//time|//figure"),
+]
+
+# --- baseline: the page text trafilatura measures an extraction against ------------
+
+_COOKIE_CONSENT = _search(
+    "cookie[-_]?(?:banner|bar|consent|law|notice|policy|description)|notice[-_]{0,2}cookie"
+    "|consent[-_]?(?:banner|manager|sdk)|borlabs|cookiebot|cmplz|onetrust|moove[-_]?gdpr",
+    re.IGNORECASE,
+)
+_BASIC_TAGS = frozenset(("aside", "fencedframe", "footer", "script", "style", "svg", "template"))
+
+
+def _basic_key(elem: Any) -> tuple[Any, ...]:
+    tag = elem.tag
+    if tag in _BASIC_TAGS:
+        return (True,)
+    id_, cls = elem.get("id"), elem.get("class")
+    return (
+        tag == "div" and "footer" in _first_of(elem, ("class", "id"), (cls, id_)),
+        cls or "",
+        id_ or "",
+    )
+
+
+def _basic(key: tuple[Any, ...]) -> bool:
+    if key[0]:
+        return True
+    _, cls, id_ = key
+    return _COOKIE_CONSENT(cls) or _COOKIE_CONSENT(id_)
+
+
+#: ``trafilatura.settings.BASIC_CLEAN_XPATH``
+BASIC_CLEAN = _Matcher(
+    f".//*[{_tags(*sorted(_BASIC_TAGS))} or {_any_attr('class', 'id')}]", _basic_key, _basic
+)

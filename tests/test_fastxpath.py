@@ -1,0 +1,136 @@
+"""Every matcher in crawler.fastxpath selects exactly what its trafilatura XPath selects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from trafilatura.settings import BASIC_CLEAN_XPATH
+from trafilatura.xpaths import (
+    AUTHOR_DISCARD_XPATHS,
+    AUTHOR_XPATHS,
+    BODY_XPATH,
+    OVERALL_DISCARD_XPATH,
+    RAW_TREE_PRUNE_XPATH,
+    REMOVE_COMMENTS_AND_LISTS_XPATH,
+)
+
+from crawler import fastxpath as fx
+from crawler.extraction import parse_html
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT.parent / "shared" / "bench" / "articles"
+
+PAIRS: dict[str, tuple[Callable[[Any], list[Any]], Callable[[Any], list[Any]]]] = {
+    "remove_comments_and_lists": (fx.REMOVE_COMMENTS_AND_LISTS, REMOVE_COMMENTS_AND_LISTS_XPATH[0]),
+    "raw_tree_prune": (fx.RAW_TREE_PRUNE, RAW_TREE_PRUNE_XPATH[0]),
+    "raw_tree_prune_buttons": (fx.RAW_TREE_PRUNE_BUTTONS, RAW_TREE_PRUNE_XPATH[1]),
+    "overall_discard_sections": (fx.OVERALL_DISCARD_SECTIONS, OVERALL_DISCARD_XPATH[0]),
+    "overall_discard_hidden": (fx.OVERALL_DISCARD_HIDDEN, OVERALL_DISCARD_XPATH[1]),
+    "body_first": (fx.BODY_FIRST, BODY_XPATH[0]),
+    "author_0": (fx.AUTHOR_BYLINES[0], AUTHOR_XPATHS[0]),
+    "author_1": (fx.AUTHOR_BYLINES[1], AUTHOR_XPATHS[1]),
+    "author_2": (fx.AUTHOR_BYLINES[2], AUTHOR_XPATHS[2]),
+    "author_discard_0": (fx.AUTHOR_DISCARD[0], AUTHOR_DISCARD_XPATHS[0]),
+    "author_discard_1": (fx.AUTHOR_DISCARD[1], AUTHOR_DISCARD_XPATHS[1]),
+    "basic_clean": (fx.BASIC_CLEAN, BASIC_CLEAN_XPATH),
+}
+
+#: Markup aimed at each clause: attribute order, missing and empty attributes,
+#: lookaheads, case, positional ``[1]``, content tests, elements outside the context.
+EDGE_CASES = """<!DOCTYPE html><html class="author"><head><title>t</title>
+<link rel="author" href="/me"></head><body>
+<div class="x" id="cookie">class first: no cookie test on the id</div>
+<div id="cookie-1" class="y">id first</div>
+<span class="cookie">cookie class</span>
+<div id="a" class="Cookie-Banner">consent, any case</div>
+<div class="commentary">not a comment</div><div id="Comments">comments</div>
+<ul class="comment-list"><li>x</li></ul><ol id="commentary-list"><li>x</li></ol>
+<ul id="comol"><li>x</li></ul><section class="post-comments"><p>x</p></section>
+<details class="comments-area">x</details>
+<div class="infinite-scroll"><h1>kept: has a heading</h1></div>
+<div class="infinite-scroll"><p>pruned</p></div>
+<aside id="mvp-post-add-box"><h1>pruned anyway</h1></aside>
+<div class="elementor-share-buttons">x</div>
+<div data-lp-replacement-content="">empty but present</div>
+<div role="Navigation">role</div><p data-component="MostPopularStories-x">x</p>
+<span class=" ad ">ad</span><span class="x-ad-y">ad</span><span class="ad-top">ad</span>
+<div id="ad-slot">ad id</div><div id="x-ad-slot">not an ad id</div>
+<div style="display:none">hidden</div><div style="x" id="hidden-box">style first</div>
+<div id="hidden-box" style="x">id first</div><div class="hidden" aria-hidden="true">a</div>
+<p class="reply-x">reply</p><p id="reply-1" class="z">reply id</p>
+<p class="z" id="reply-1">class first</p><div class="comments-title">t</div>
+<div class="footer-links">footer class</div><div id="x" class="site-footer">id read first</div>
+<div class="a" id="page-footer">class read first</div>
+<script>var x = 1;</script><style>p{}</style><svg><g></g></svg><template>t</template>
+<fencedframe>f</fencedframe><footer>f</footer><aside>a</aside>
+<main><div class="entry">first</div><div class="entry">second</div>
+<section><div id="article-body">nested first</div><div class="post-content">next</div></section>
+<article itemprop="articleBody">x</article></main>
+<p class="byline">By A</p><span itemprop="author">B</span><div id="Author-box">C</div>
+<div class="writer-name">D</div><h3 class="posted-by">E</h3><h4 id="zuozhe">F</h4>
+<a rel="author" href="/a">G</a><address class="author">H</address>
+<strong class="authorName">I</strong><span data-testid="AuthorCard">J</span>
+<p><rel>me</rel>K</p><div><rel>you</rel>L</div><author>M</author>
+<div data-component="Byline">N</div>
+<div class="sidebar"><span class="author">in sidebar</span></div>
+<section class="meta-date">x</section><a class="print">p</a><span data-component="Figure">f</span>
+<div id="comments">c</div><div class="title">t</div><time>t</time><figure>f</figure>
+</body></html>"""
+
+
+def _trees() -> Iterator[tuple[str, Any]]:
+    yield "edge cases", parse_html(EDGE_CASES)
+    paths = sorted((ROOT / "samples").rglob("*.html")) + sorted(
+        (ROOT / "tests/sites").rglob("*.html")
+    )
+    if BENCH.is_dir():
+        paths += sorted(BENCH.glob("*.html"))
+    for path in paths:
+        tree = parse_html(path.read_text(errors="replace"))
+        if tree is not None:
+            yield str(path.relative_to(ROOT.parent)), tree
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_matcher_selects_what_its_xpath_selects(name: str) -> None:
+    ours, theirs = PAIRS[name]
+    checked = matched = 0
+    for label, tree in _trees():
+        # the whole page, and a subtree (relative paths stay below it, // does not)
+        body = tree.find(".//body")
+        for context in (tree, body) if body is not None else (tree,):
+            expected = theirs(context)
+            got = ours(context)
+            assert got == expected, f"{name} on {label}"
+            checked += 1
+            matched += bool(expected)
+    assert matched, f"{name} matched nothing: the comparison proves nothing"
+
+
+def test_edge_cases_hit_the_attribute_order_rules() -> None:
+    tree = parse_html(EDGE_CASES)
+    assert tree is not None
+    sections = [e.text for e in fx.OVERALL_DISCARD_SECTIONS(tree)]
+    assert "id first" in sections
+    assert "class first: no cookie test on the id" not in sections
+    hidden = [e.text for e in fx.OVERALL_DISCARD_HIDDEN(tree)]
+    assert "id first" in hidden and "style first" not in hidden
+    assert "class first" not in hidden and "reply id" in hidden
+    basic = [e.text for e in fx.BASIC_CLEAN(tree)]
+    assert "footer class" in basic
+    assert "id read first" not in basic and "class read first" not in basic
+
+
+def test_matcher_cache_is_bounded() -> None:
+    matcher = fx.OVERALL_DISCARD_SECTIONS
+    tree = parse_html(
+        "<html><body>"
+        + "".join(f'<div class="c{i}">x</div>' for i in range(fx._CACHE_LIMIT + 10))
+        + "</body></html>"
+    )
+    matcher(tree)
+    matcher(tree)
+    assert len(matcher.cache) <= fx._CACHE_LIMIT + 10
