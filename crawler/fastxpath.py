@@ -6,10 +6,12 @@ back into Python for each of those tests (and builds an element proxy for each),
 which makes a handful of expressions a third of trafilatura's run time.
 
 Each matcher here returns exactly what its expression returns, in document order:
-a callback-free XPath picks the elements of the right tags that carry any of the
-attributes the expression reads, then the expression's tests run in Python once
-per distinct combination of those attribute values (pages repeat them a lot), on
-the same regular expressions (``re:test`` is Python's ``re.search``).
+lxml's tag-filtered iteration (C code, and several times faster than libxml2's
+``self::div or self::p ...`` tests) walks the elements of the right tags, those
+without any of the attributes the expression reads are passed over, and the
+expression's tests run in Python once per distinct combination of those attribute
+values (pages repeat them a lot), on the same regular expressions (``re:test`` is
+Python's ``re.search``).
 
 XPath details kept: ``re:test(@id|@class, ...)`` and ``contains(@class|@id, ...)``
 read the attribute that comes first on the element; a missing attribute tests as
@@ -44,43 +46,42 @@ def _first_of(elem: Any, names: tuple[str, str], values: tuple[str | None, str |
 
 
 class _Matcher:
-    """Elements ``prefilter`` selects for which ``test(key)`` holds, tests cached by key."""
+    """Elements of ``tags`` (any element when empty) below the context element (from the
+    document root, itself included, when ``absolute``) whose ``key`` is not None and
+    passes ``test``; tests are cached by key."""
 
     def __init__(
         self,
-        prefilter: str,
-        key: Callable[[Any], tuple[Any, ...]],
+        tags: tuple[str, ...],
+        key: Callable[[Any], tuple[Any, ...] | None],
         test: Callable[[tuple[Any, ...]], bool],
         absolute: bool = False,
     ) -> None:
-        self.prefilter = etree.XPath(prefilter)
+        self.tags: tuple[Any, ...] = tags or (etree.Element,)
         self.key = key
         self.test = test
         self.absolute = absolute
         self.cache: dict[tuple[Any, ...], bool] = {}
 
     def __call__(self, tree: Any) -> list[Any]:
-        context = tree.getroottree().getroot() if self.absolute else tree
+        if self.absolute:
+            elements = tree.getroottree().getroot().iter(*self.tags)
+        else:
+            elements = tree.iterdescendants(*self.tags)
         cache, key_of, test = self.cache, self.key, self.test
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
         out = []
-        for elem in self.prefilter(context):
+        for elem in elements:
             key = key_of(elem)
+            if key is None:
+                continue
             hit = cache.get(key)
             if hit is None:
                 hit = cache[key] = test(key)
             if hit:
                 out.append(elem)
         return out
-
-
-def _tags(*names: str) -> str:
-    return " or ".join(f"self::{n}" for n in names)
-
-
-def _any_attr(*names: str) -> str:
-    return " or ".join(f"@{n}" for n in names)
 
 
 def _search(pattern: str, flags: int = 0) -> Callable[[str], bool]:
@@ -95,8 +96,11 @@ _COMMENTS_ID_SHORT = _search("^(?:[Cc]omment(?!ary)|comol)")
 _COMMENTS_CLASS = _search("^[Cc]omment(?!ary)|(?:article|post)-comments")
 
 
-def _id_class_key(elem: Any) -> tuple[Any, ...]:
-    return (elem.tag, elem.get("id") or "", elem.get("class") or "")
+def _id_class_key(elem: Any) -> tuple[Any, ...] | None:
+    id_, cls = elem.get("id"), elem.get("class")
+    if id_ is None and cls is None:
+        return None
+    return (elem.tag, id_ or "", cls or "")
 
 
 def _comments_and_lists(key: tuple[Any, ...]) -> bool:
@@ -108,7 +112,7 @@ def _comments_and_lists(key: tuple[Any, ...]) -> bool:
 
 #: ``REMOVE_COMMENTS_AND_LISTS_XPATH[0]``
 REMOVE_COMMENTS_AND_LISTS = _Matcher(
-    f".//*[{_tags('div', 'list', 'section', 'details', 'ol', 'ul')}][{_any_attr(*_ID_CLASS)}]",
+    ("div", "list", "section", "details", "ol", "ul"),
     _id_class_key,
     _comments_and_lists,
 )
@@ -117,22 +121,25 @@ _INFINITE = _search("mvp-post-add-(?:box|wrap)|infinite-?scroll")
 _MVP = _search("mvp-post-add-(?:box|wrap)")
 
 
-def _raw_prune_key(elem: Any) -> tuple[Any, ...]:
+def _raw_prune_key(elem: Any) -> tuple[Any, ...] | None:
     id_, cls = elem.get("id") or "", elem.get("class") or ""
     if not (_INFINITE(id_) or _INFINITE(cls)):
-        return (False,)
+        return None
     # ``not(.//h1)`` depends on the element's content, not only its attributes
     return (True, _MVP(id_) or _MVP(cls) or elem.find(".//h1") is None)
 
 
 #: ``RAW_TREE_PRUNE_XPATH[0]``
 RAW_TREE_PRUNE = _Matcher(
-    f".//*[{_tags('div', 'section', 'aside')}][{_any_attr(*_ID_CLASS)}]",
+    ("div", "section", "aside"),
     _raw_prune_key,
     lambda key: key[0] and key[1],
 )
-RAW_TREE_PRUNE_BUTTONS = etree.XPath(
-    ".//*[self::div or self::section or self::aside][contains(@class, 'elementor-share-buttons')]"
+#: ``RAW_TREE_PRUNE_XPATH[1]``
+RAW_TREE_PRUNE_BUTTONS = _Matcher(
+    ("div", "section", "aside"),
+    lambda elem: (elem.get("class"),) if elem.get("class") else None,
+    lambda key: "elementor-share-buttons" in key[0],
 )
 
 
@@ -153,15 +160,20 @@ _OVERALL_CLASS = _search(
     "|mol-factbox|yin|zlylin|nfoline"
 )
 _COOKIE = _search("cookie")
-_OVERALL_ATTRS = ("id", "class", "role", "data-component", "data-lp-replacement-content")
 
 
-def _overall_key(elem: Any) -> tuple[Any, ...]:
+def _overall_key(elem: Any) -> tuple[Any, ...] | None:
+    if not elem.attrib:
+        return None
     id_, cls = elem.get("id"), elem.get("class")
+    role, component = elem.get("role"), elem.get("data-component")
+    lp = elem.get("data-lp-replacement-content") is not None
+    if id_ is None and cls is None and role is None and component is None and not lp:
+        return None
     return (
-        elem.get("data-lp-replacement-content") is not None,
-        elem.get("role") or "",
-        elem.get("data-component") or "",
+        lp,
+        role or "",
+        component or "",
         _first_of(elem, _ID_CLASS, (id_, cls)),
         id_ or "",
         cls or "",
@@ -182,7 +194,7 @@ def _overall(key: tuple[Any, ...]) -> bool:
 
 #: ``OVERALL_DISCARD_XPATH[0]``
 OVERALL_DISCARD_SECTIONS = _Matcher(
-    f".//*[{_tags('div', 'item', 'list', 'p', 'section', 'span')}][{_any_attr(*_OVERALL_ATTRS)}]",
+    ("div", "item", "list", "p", "section", "span"),
     _overall_key,
     _overall,
 )
@@ -195,15 +207,20 @@ _HIDDEN_CLASS = _search(
 )
 
 
-def _hidden_key(elem: Any) -> tuple[Any, ...]:
+def _hidden_key(elem: Any) -> tuple[Any, ...] | None:
+    if not elem.attrib:
+        return None
     id_, cls, style = elem.get("id"), elem.get("class"), elem.get("style")
+    aria = elem.get("aria-hidden")
+    if id_ is None and cls is None and style is None and aria is None:
+        return None
     return (
         cls or "",
         _first_of(elem, _ID_CLASS, (id_, cls)),
         _first_of(elem, ("id", "style"), (id_, style)),
         style or "",
         id_ or "",
-        elem.get("aria-hidden"),
+        aria,
     )
 
 
@@ -222,9 +239,7 @@ def _hidden(key: tuple[Any, ...]) -> bool:
 
 
 #: ``OVERALL_DISCARD_XPATH[1]``
-OVERALL_DISCARD_HIDDEN = _Matcher(
-    f".//*[{_any_attr('id', 'class', 'style', 'aria-hidden')}]", _hidden_key, _hidden
-)
+OVERALL_DISCARD_HIDDEN = _Matcher((), _hidden_key, _hidden)
 
 # --- main extractor: where the article body is ------------------------------------
 
@@ -238,12 +253,11 @@ _BODY_CLASS = _search(
 )
 
 
-def _body_key(elem: Any) -> tuple[Any, ...]:
-    return (
-        elem.get("class") or "",
-        elem.get("itemprop"),
-        elem.get("id") or "",
-    )
+def _body_key(elem: Any) -> tuple[Any, ...] | None:
+    cls, itemprop, id_ = elem.get("class"), elem.get("itemprop"), elem.get("id")
+    if cls is None and itemprop is None and id_ is None:
+        return None
+    return (cls or "", itemprop, id_ or "")
 
 
 def _body(key: tuple[Any, ...]) -> bool:
@@ -272,7 +286,7 @@ class _FirstChildMatcher(_Matcher):
 
 #: ``BODY_XPATH[0]``
 BODY_FIRST = _FirstChildMatcher(
-    f".//*[{_tags('article', 'div', 'main', 'section')}][{_any_attr('class', 'id', 'itemprop')}]",
+    ("article", "div", "main", "section"),
     _body_key,
     _body,
 )
@@ -282,21 +296,42 @@ BODY_FIRST = _FirstChildMatcher(
 _AUTHOR_NAME_CLASS = _search("author-?name|AuthorName|authorName")
 
 
-def _author0_key(elem: Any) -> tuple[Any, ...]:
-    if elem.tag == "author":
-        return (True,)
-    rel_me = elem.find("rel") is not None and any(
-        child.xpath("string()") == "me" for child in elem.iterchildren("rel")
-    )
-    return (
-        False,
-        elem.get("rel"),
-        elem.get("id"),
-        elem.get("class"),
-        elem.get("itemprop"),
-        elem.get("data-testid"),
-        rel_me,
-    )
+class _Bylines(_Matcher):
+    """``AUTHOR_XPATHS[0]``, whose ``rel='me'`` clause tests a child ``<rel>`` element's text
+    (found once per call: such children are rare)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ("a", "address", "div", "link", "p", "span", "strong", "author"),
+            self._key,
+            _author0,
+            absolute=True,
+        )
+        self.rel_me: set[Any] = set()
+
+    def __call__(self, tree: Any) -> list[Any]:
+        root = tree.getroottree().getroot()
+        self.rel_me = {rel.getparent() for rel in root.iter("rel") if rel.xpath("string()") == "me"}
+        try:
+            return super().__call__(tree)
+        finally:
+            self.rel_me = set()
+
+    def _key(self, elem: Any) -> tuple[Any, ...] | None:
+        if elem.tag == "author":
+            return (True,)
+        rel_me = elem in self.rel_me
+        if not elem.attrib and not rel_me:
+            return None
+        return (
+            False,
+            elem.get("rel"),
+            elem.get("id"),
+            elem.get("class"),
+            elem.get("itemprop"),
+            elem.get("data-testid"),
+            rel_me,
+        )
 
 
 def _author0(key: tuple[Any, ...]) -> bool:
@@ -320,8 +355,11 @@ _AUTHOR1_CLASS = _search(
 )
 
 
-def _author1_key(elem: Any) -> tuple[Any, ...]:
-    return (elem.get("class") or "", elem.get("itemprop") or "", elem.get("id") or "")
+def _author1_key(elem: Any) -> tuple[Any, ...] | None:
+    cls, itemprop, id_ = elem.get("class"), elem.get("itemprop"), elem.get("id")
+    if cls is None and itemprop is None and id_ is None:
+        return None
+    return (cls or "", itemprop or "", id_ or "")
 
 
 def _author1(key: tuple[Any, ...]) -> bool:
@@ -338,13 +376,14 @@ _AUTHOR2_ID = _search("[Aa]uthor")
 _AUTHOR2_CLASS = _search("[Aa]uthor|screenname|writer|[Bb]yline")
 
 
-def _author2_key(elem: Any) -> tuple[Any, ...]:
-    return (
-        elem.get("data-component") or "",
-        elem.get("itemprop") or "",
-        elem.get("id") or "",
-        elem.get("class") or "",
-    )
+def _author2_key(elem: Any) -> tuple[Any, ...] | None:
+    if not elem.attrib:
+        return None
+    component, itemprop = elem.get("data-component"), elem.get("itemprop")
+    id_, cls = elem.get("id"), elem.get("class")
+    if component is None and itemprop is None and id_ is None and cls is None:
+        return None
+    return (component or "", itemprop or "", id_ or "", cls or "")
 
 
 def _author2(key: tuple[Any, ...]) -> bool:
@@ -354,22 +393,15 @@ def _author2(key: tuple[Any, ...]) -> bool:
 
 #: ``AUTHOR_XPATHS``, in order
 AUTHOR_BYLINES = [
+    _Bylines(),
     _Matcher(
-        f"//*[{_tags('a', 'address', 'div', 'link', 'p', 'span', 'strong')}]"
-        f"[{_any_attr('rel', 'id', 'class', 'itemprop', 'data-testid')} or rel]|//author",
-        _author0_key,
-        _author0,
-        absolute=True,
-    ),
-    _Matcher(
-        f"//*[{_tags('a', 'div', 'h3', 'h4', 'p', 'span')}]"
-        f"[{_any_attr('class', 'itemprop', 'id')}]",
+        ("a", "div", "h3", "h4", "p", "span"),
         _author1_key,
         _author1,
         absolute=True,
     ),
     _Matcher(
-        f"//*[{_any_attr('data-component', 'itemprop', 'id', 'class')}]",
+        (),
         _author2_key,
         _author2,
         absolute=True,
@@ -383,8 +415,11 @@ _DISCARD_CLASS = _search(
 )
 
 
-def _author_discard_key(elem: Any) -> tuple[Any, ...]:
-    return (elem.get("id") or "", elem.get("class") or "", elem.get("data-component") or "")
+def _author_discard_key(elem: Any) -> tuple[Any, ...] | None:
+    id_, cls, component = elem.get("id"), elem.get("class"), elem.get("data-component")
+    if id_ is None and cls is None and component is None:
+        return None
+    return (id_ or "", cls or "", component or "")
 
 
 def _author_discard(key: tuple[Any, ...]) -> bool:
@@ -401,8 +436,7 @@ def _author_discard(key: tuple[Any, ...]) -> bool:
 #: ``AUTHOR_DISCARD_XPATHS``, in order
 AUTHOR_DISCARD = [
     _Matcher(
-        f".//*[{_tags('a', 'div', 'section', 'span')}]"
-        f"[{_any_attr('id', 'class', 'data-component')}]",
+        ("a", "div", "section", "span"),
         _author_discard_key,
         _author_discard,
     ),
@@ -419,11 +453,15 @@ _COOKIE_CONSENT = _search(
 _BASIC_TAGS = frozenset(("aside", "fencedframe", "footer", "script", "style", "svg", "template"))
 
 
-def _basic_key(elem: Any) -> tuple[Any, ...]:
+def _basic_key(elem: Any) -> tuple[Any, ...] | None:
     tag = elem.tag
     if tag in _BASIC_TAGS:
         return (True,)
+    if not elem.attrib:
+        return None
     id_, cls = elem.get("id"), elem.get("class")
+    if id_ is None and cls is None:
+        return None
     return (
         tag == "div" and "footer" in _first_of(elem, ("class", "id"), (cls, id_)),
         cls or "",
@@ -439,6 +477,4 @@ def _basic(key: tuple[Any, ...]) -> bool:
 
 
 #: ``trafilatura.settings.BASIC_CLEAN_XPATH``
-BASIC_CLEAN = _Matcher(
-    f".//*[{_tags(*sorted(_BASIC_TAGS))} or {_any_attr('class', 'id')}]", _basic_key, _basic
-)
+BASIC_CLEAN = _Matcher((), _basic_key, _basic)

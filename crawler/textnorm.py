@@ -6,15 +6,14 @@ import hashlib
 import re
 import unicodedata
 
-_WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PARA_SPLIT = re.compile(r"\n\s*\n")
 
 
 def normalize_text(text: str) -> str:
     """Case-, width- and whitespace-insensitive form of a text, for comparisons."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return _WS.sub(" ", folded).strip()
+    # str.split() and re's \s agree on what is whitespace (str.isspace)
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def content_hash(text: str) -> str:
@@ -29,7 +28,7 @@ def words(text: str) -> list[str]:
 
 def word_count(text: str) -> int:
     """Number of ``\\w+`` tokens in ``text``."""
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(_WORD.findall(text))
 
 
 def paragraphs(text: str) -> list[str]:
