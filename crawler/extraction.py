@@ -68,7 +68,13 @@ from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.language import detect_language
 from crawler.neardup import minhash
-from crawler.textnorm import content_hash, join_paragraphs, normalize_text, word_count, words
+from crawler.textnorm import (
+    content_hash,
+    join_paragraphs,
+    normalize_text,
+    word_count,
+    word_len,
+)
 from crawler.urls import canonicalize, record_id, site_of
 
 
@@ -222,7 +228,7 @@ def _link_share(line: str, anchors: set[str]) -> float:
     if norm in anchors:
         return 1.0
     label, sep, rest = norm.partition(": ")
-    if sep and len(words(label)) <= 3 and rest.strip(" |»›→[]") in anchors:  # noqa: RUF001
+    if sep and word_len(label) <= 3 and rest.strip(" |»›→[]") in anchors:  # noqa: RUF001
         return 1.0
     return 0.0
 
@@ -233,13 +239,13 @@ def _is_sentence(line: str) -> bool:
 
 def _is_date_stamp(line: str) -> bool:
     """A short line that is mostly a date or time ("Last Updated: 07/27/2016")."""
-    n = len(words(line))
+    n = word_len(line)
     if n == 0 or n > 10:
         return False
     stamp = _DATE_NUMERIC.sub(" ", _DATE_MONTH.sub(" ", line))
     if stamp == line:
         return False
-    return len(words(stamp)) <= max(3, n // 2)
+    return word_len(stamp) <= max(3, n // 2)
 
 
 #: Clean-up rules in force (the benchmark toggles them one by one to measure each).
@@ -272,13 +278,13 @@ def clean_paragraphs(
 
     When ``removed`` is a list, each line taken out is appended to it with its rule.
     """
-    heads = {normalize_text(h) for h in headlines if h and len(words(h)) >= 2}
+    heads = {normalize_text(h) for h in headlines if h and word_len(h) >= 2}
     heads |= {f"{h} {h}" for h in heads}
     keep: list[str] = []
     seen: set[str] = set()
     for line, share in zip(lines, link_shares, strict=True):
         norm = normalize_text(line)
-        n = len(words(line))
+        n = word_len(line)
         # the headline, once or repeated back to back by a share bar
         if "title" in RULES and norm in heads:
             _note(removed, "title", line)
@@ -313,7 +319,7 @@ def _drop_repeated_lead(
     drop: set[int] = set()
     for i, p in enumerate(head):
         pn = normalize_text(p)
-        if len(words(pn)) < 6:
+        if word_len(pn) < 6:
             continue
         for j, q in enumerate(head):
             if i != j and j not in drop and len(q) > len(p) and pn in normalize_text(q):
@@ -328,7 +334,7 @@ def _trim_edges(paras: list[str], removed: list[dict[str, str]] | None = None) -
     """Drop short non-sentence lines at the start and end of the body (labels, prompts)."""
 
     def chrome(p: str) -> bool:
-        return len(words(p)) <= 8 and not _is_sentence(p)
+        return word_len(p) <= 8 and not _is_sentence(p)
 
     start, end = 0, len(paras)
     while start < end and chrome(paras[start]):
@@ -476,7 +482,7 @@ def _fast_sequence(tree: HtmlElement, url: str, html: str | None) -> etree._Elem
 def _prose(lines: list[str], shares: list[float]) -> int:
     """Characters of running prose: unlinked lines of ten words or more."""
     return sum(
-        len(ln) for ln, sh in zip(lines, shares, strict=True) if sh < 0.5 and len(words(ln)) >= 10
+        len(ln) for ln, sh in zip(lines, shares, strict=True) if sh < 0.5 and word_len(ln) >= 10
     )
 
 
@@ -489,7 +495,7 @@ def _better_backup(
     b_total = sum(map(len, b_lines))
     if not b_total:
         return False
-    if sum(len(words(line)) for line in lines) < min_words:
+    if sum(word_len(line) for line in lines) < min_words:
         return b_total > sum(map(len, lines))
     prose, b_prose = _prose(lines, shares), _prose(b_lines, b_shares)
     if b_prose < 0.8 * prose:
@@ -524,7 +530,7 @@ def extract_text(
     )
     fallback = None
     total = sum(map(len, lines))
-    thin = sum(len(words(line)) for line in lines) < options.min_words
+    thin = sum(word_len(line) for line in lines) < options.min_words
     # the second pass can only win when the first is thin or mostly non-prose
     if options.fallback and (thin or _prose(lines, shares) / max(1, total) < 0.7):
         if pristine is None:
@@ -578,7 +584,7 @@ def _is_site_name(segment: str, names: set[str]) -> bool:
         if seg == name or compact == name_compact:
             return True
         if len(name_compact) >= 3 and (name_compact in compact or compact in name_compact):
-            return len(words(seg)) <= 5
+            return word_len(seg) <= 5
     return False
 
 
@@ -590,7 +596,7 @@ def clean_title(raw: str | None, h1: str | None, site_name: str | None, url: str
     title = " ".join(candidates[0].split())
     heading = " ".join((h1 or "").split())
     # the <h1> is the headline when the title merely decorates it
-    if heading and len(words(heading)) >= 2 and normalize_text(heading) in normalize_text(title):
+    if heading and word_len(heading) >= 2 and normalize_text(heading) in normalize_text(title):
         return heading
     names = _site_tokens(site_name, url)
     # "Site Name: Headline"
@@ -608,7 +614,7 @@ def clean_title(raw: str | None, h1: str | None, site_name: str | None, url: str
         parts = _TITLE_SEPARATORS.split(title)
         if len(parts) > 1:
             longest = max(parts, key=len)
-            if all(len(words(p)) <= 3 for p in parts if p is not longest):
+            if all(word_len(p) <= 3 for p in parts if p is not longest):
                 title = longest
     return title.strip() or None
 

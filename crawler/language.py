@@ -42,43 +42,68 @@ def _vector(word: str, table: dict[str, list[float]]) -> Any:
     return vec
 
 
-#: character -> langdetect's normalised form of it (``NGram.normalize`` is per character).
-_normalized: dict[str, str] = {}
+#: ord(character) -> langdetect's normalised form of it (``NGram.normalize`` maps one
+#: character to one character), filled as characters are first seen.
+_normalized: dict[int, str] = {}
+#: (word, followed by a space) -> the n-grams langdetect extracts from it, in order.
+_word_ngrams: dict[tuple[str, bool], tuple[str, ...]] = {}
+#: Entries ``_word_ngrams`` may hold before it is emptied (bounds a worker's memory).
+_WORD_CACHE_LIMIT = 100_000
+
+
+def _normalize(text: str) -> str:
+    """``text`` with every character replaced by ``NGram.normalize(character)``."""
+    table = _normalized
+    for ch in set(text):
+        if ord(ch) not in table:
+            table[ord(ch)] = NGram.normalize(ch)
+    return text.translate(table)
+
+
+def _ngrams_of_word(word: str, spaced: bool, table: dict[str, list[float]]) -> tuple[str, ...]:
+    """The n-grams ``NGram.add_char`` yields for ``word`` (and the space after it)."""
+    padded = " " + word + " " if spaced else " " + word
+    out: list[str] = []
+    prev_upper = False
+    for j in range(1, len(padded)):
+        ch = padded[j]
+        upper = ch.isupper()
+        if upper and prev_upper:
+            continue  # inside a run of capitals: langdetect skips the character
+        prev_upper = upper
+        if ch != " " and ch in table:
+            out.append(ch)
+        gram = padded[j - 1 : j + 1]
+        if gram in table:
+            out.append(gram)
+        if j >= 2:
+            gram = padded[j - 2 : j + 1]
+            if gram in table:
+                out.append(gram)
+    return tuple(out)
 
 
 def _extract_ngrams(text: str, table: dict[str, list[float]]) -> list[str]:
-    """``Detector._extract_ngrams`` (langdetect 1.0.9): the same n-grams in the same
-    order, with ``NGram.add_char``'s state inlined and its normalisation memoised."""
+    """``Detector._extract_ngrams`` (langdetect 1.0.9): the same n-grams in the same order.
+
+    langdetect slides a three-character window over the normalised text, restarting
+    it at every space; so the n-grams of a word depend only on the word and on
+    whether a space follows it, and are computed once per distinct word.
+    """
+    cache = _word_ngrams
+    if len(cache) > _WORD_CACHE_LIMIT:
+        cache.clear()
+    parts = _normalize(text).split(" ")
+    last = len(parts) - 1
     result: list[str] = []
-    grams = " "
-    capital = False
-    normalized = _normalized
-    for raw in text:
-        ch = normalized.get(raw)
-        if ch is None:
-            ch = normalized[raw] = NGram.normalize(raw)
-        last = grams[-1]
-        if last == " ":
-            grams = " "
-            capital = False
-            if ch == " ":
-                continue
-        elif len(grams) >= NGram.N_GRAM:
-            grams = grams[1:]
-        grams += ch
-        if ch.isupper():
-            if last.isupper():
-                capital = True
-        else:
-            capital = False
-        if capital:
+    for k, word in enumerate(parts):
+        if not word:
             continue
-        for n in (1, 2, 3):
-            if len(grams) < n:
-                break
-            w = grams[-n:]
-            if w != " " and w in table:
-                result.append(w)
+        key = (word, k < last)
+        grams = cache.get(key)
+        if grams is None:
+            grams = cache[key] = _ngrams_of_word(word, k < last, table)
+        result.extend(grams)
     return result
 
 
@@ -100,6 +125,8 @@ def _detect_block(detector: Detector) -> None:
     rnd = detector.random
     rnd.seed(detector.seed)
     weight_base = detector.BASE_FREQ
+    limit, threshold = detector.ITERATION_LIMIT, detector.CONV_THRESHOLD
+    choice = rnd.choice
     for _ in range(detector.n_trial):
         if detector.prior_map is not None:
             prob = np.array(detector.prior_map, dtype=np.float64)
@@ -107,14 +134,20 @@ def _detect_block(detector: Detector) -> None:
             prob = np.full(n_lang, 1.0 / n_lang, dtype=np.float64)
         alpha = detector.alpha + rnd.gauss(0.0, 1.0) * detector.ALPHA_WIDTH
         weight = alpha / weight_base
+        # langdetect's loop multiplies once, then checks for convergence every fifth
+        # step: draw the same n-grams five at a time (never more than it would draw,
+        # so the generator ends each trial in the same state) and add the weight to
+        # the five rows at once; the products stay one row at a time, in order
+        prob *= weight + _vector(choice(ngrams), table)
         i = 0
         while True:
-            prob *= weight + _vector(rnd.choice(ngrams), table)
-            if i % 5 == 0:
-                prob /= sum(prob.tolist())
-                if prob.max() > detector.CONV_THRESHOLD or i >= detector.ITERATION_LIMIT:
-                    break
-            i += 1
+            prob /= sum(prob.tolist())
+            if prob.max() > threshold or i >= limit:
+                break
+            rows = weight + np.array([_vector(choice(ngrams), table) for _ in range(5)])
+            for row in rows:
+                prob *= row
+            i += 5
         langprob += prob / detector.n_trial
     detector.langprob = langprob.tolist()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -24,6 +25,12 @@ def content_hash(text: str) -> str:
 def words(text: str) -> list[str]:
     """Word tokens of ``text`` (Unicode ``\\w+`` runs), case-folded."""
     return _WORD.findall(text.casefold())
+
+
+@functools.lru_cache(maxsize=4096)
+def word_len(text: str) -> int:
+    """``len(words(text))``, memoised: extraction asks it of the same lines several times."""
+    return len(_WORD.findall(text.casefold()))
 
 
 def word_count(text: str) -> int:

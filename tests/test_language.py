@@ -183,3 +183,20 @@ def test_fast_detection_block_is_bit_identical_to_langdetect() -> None:
             theirs._detect_block()
             _detect_block(ours)
             assert ours.langprob == theirs.langprob
+
+
+def test_ngram_extraction_equals_langdetect_on_varied_text() -> None:
+    """The per-word n-gram extraction yields langdetect's own n-grams, in its order."""
+    import random
+
+    from crawler.language import _extract_ngrams, _get_factory
+
+    factory = _get_factory()
+    rnd = random.Random(7)
+    alphabet = "aAbB zZ ÉéßİıŞşțș\n\t.,-'日本語中文한국어ひらがなカタカナАБВабвΑΒγ١٢\u200b\u00a0XY"
+    texts = [*SNIPPETS.values(), "", " ", "A", "AB c", "HELLO World ", "x  y\n\nZ"]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 80))) for _ in range(400)]
+    for text in texts:
+        detector = factory.create()
+        detector.text = text
+        assert _extract_ngrams(text, detector.word_lang_prob_map) == detector._extract_ngrams()
