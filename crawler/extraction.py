@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 import re
 import time
 import warnings
@@ -29,7 +30,6 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
-import trafilatura.main_extractor
 from dateutil import parser as date_parser
 from htmldate import find_date
 from lxml import etree
@@ -360,19 +360,21 @@ def _run_trafilatura(
     # about a third of the extraction
     if fast and _FAST_SEQUENCE_OK:
         try:
-            body = _fast_sequence(tree, url, html)
+            with _fast_xpaths():
+                body = _fast_sequence(tree, url, html)
         except (TypeError, ValueError):  # what bare_extraction turns into "no result"
             return None
         return None if body is None else Document(body=body)
-    return trafilatura.bare_extraction(
-        tree,
-        url=url,
-        fast=fast,
-        with_metadata=False,
-        include_comments=False,
-        include_links=False,
-        include_tables=True,
-    )
+    with _fast_xpaths() if _FAST_SEQUENCE_OK else contextlib.nullcontext():
+        return trafilatura.bare_extraction(
+            tree,
+            url=url,
+            fast=fast,
+            with_metadata=False,
+            include_comments=False,
+            include_links=False,
+            include_tables=True,
+        )
 
 
 # trafilatura's fast-mode cascade, as ``bare_extraction(tree, fast=True,
@@ -392,30 +394,43 @@ _RAW_PRUNE_NEEDLES = re.compile("mvp-post-add-|infinite|elementor-share-buttons"
 _EXTRACTOR: Extractor | None = None
 _RAW_TREE_PRUNE = [fastxpath.RAW_TREE_PRUNE, fastxpath.RAW_TREE_PRUNE_BUTTONS]
 _REMOVE_COMMENTS_AND_LISTS = [fastxpath.REMOVE_COMMENTS_AND_LISTS]
-#: trafilatura.main_extractor's expressions, and ours that select the same elements
-_MAIN_EXTRACTOR_XPATHS = {
-    "OVERALL_DISCARD_XPATH": (
-        trafilatura.main_extractor.OVERALL_DISCARD_XPATH,
-        [fastxpath.OVERALL_DISCARD_SECTIONS, fastxpath.OVERALL_DISCARD_HIDDEN],
-    ),
-    "BODY_XPATH": (BODY_XPATH, [fastxpath.BODY_FIRST, *BODY_XPATH[1:]]),
+# by module path: the package's ``trafilatura.baseline`` attribute is the function
+_core, _baseline, _external, _main_extractor = (
+    importlib.import_module(f"trafilatura.{name}")
+    for name in ("core", "baseline", "external", "main_extractor")
+)
+#: (trafilatura module, global) -> our matchers selecting what its expressions select
+_FAST_XPATHS: dict[tuple[Any, str], Any] = {
+    (_main_extractor, "OVERALL_DISCARD_XPATH"): [
+        fastxpath.OVERALL_DISCARD_SECTIONS,
+        fastxpath.OVERALL_DISCARD_HIDDEN,
+    ],
+    (_main_extractor, "BODY_XPATH"): [fastxpath.BODY_FIRST, *BODY_XPATH[1:]],
+    (_external, "OVERALL_DISCARD_XPATH"): [
+        fastxpath.OVERALL_DISCARD_SECTIONS,
+        fastxpath.OVERALL_DISCARD_HIDDEN,
+    ],
+    (_core, "RAW_TREE_PRUNE_XPATH"): _RAW_TREE_PRUNE,
+    (_core, "REMOVE_COMMENTS_AND_LISTS_XPATH"): _REMOVE_COMMENTS_AND_LISTS,
+    (_core, "REMOVE_COMMENTS_XPATH"): [fastxpath.REMOVE_COMMENTS],
+    (_baseline, "BASIC_CLEAN_XPATH"): fastxpath.BASIC_CLEAN,
 }
 
 
 @contextlib.contextmanager
 def _fast_xpaths() -> Iterator[None]:
-    """trafilatura's main extractor, run with :mod:`crawler.fastxpath`'s matchers in place
-    of its regex-testing expressions (same selections, a fraction of the cost).
+    """trafilatura run with :mod:`crawler.fastxpath`'s matchers in place of its
+    regex-testing expressions (same selections, a fraction of the cost).
 
     Swaps module globals for the duration: extraction runs on one thread per process.
     """
-    module = trafilatura.main_extractor
-    for name, (_, fast) in _MAIN_EXTRACTOR_XPATHS.items():
+    saved = {(module, name): getattr(module, name) for module, name in _FAST_XPATHS}
+    for (module, name), fast in _FAST_XPATHS.items():
         setattr(module, name, fast)
     try:
         yield
     finally:
-        for name, (original, _) in _MAIN_EXTRACTOR_XPATHS.items():
+        for (module, name), original in saved.items():
             setattr(module, name, original)
 
 
@@ -451,8 +466,7 @@ def _fast_sequence(tree: HtmlElement, url: str, html: str | None) -> etree._Elem
     if not is_forum:
         tree = prune_unwanted_nodes(tree, _REMOVE_COMMENTS_AND_LISTS)
     cleaned = convert_tags(tree_cleaning(copy.copy(tree), options), options, url)
-    with _fast_xpaths():
-        postbody, temp_text = extract_content(cleaned, options)
+    postbody, temp_text = extract_content(cleaned, options)
     # rescue: baseline on the uncleaned tree, accepted only if it adds text
     if len(temp_text) < options.min_extracted_size:
         b_body, b_text, b_len = baseline(tree)
@@ -466,8 +480,7 @@ def _fast_sequence(tree: HtmlElement, url: str, html: str | None) -> etree._Elem
         r_options.focus = "recall"
         r_text = ""
         try:
-            with _fast_xpaths():
-                r_body, r_text = _recall_retry(tree, r_options, url)
+            r_body, r_text = _recall_retry(tree, r_options, url)
         except Exception:  # as trafilatura: a failed retry keeps the first result
             r_text = ""
         if len(r_text) >= options.min_extracted_size and len(

@@ -117,6 +117,15 @@ REMOVE_COMMENTS_AND_LISTS = _Matcher(
     _comments_and_lists,
 )
 
+
+def _comments(key: tuple[Any, ...]) -> bool:
+    _, id_, cls = key
+    return _COMMENTS_ID(id_) or _COMMENTS_CLASS(cls)
+
+
+#: ``REMOVE_COMMENTS_XPATH[0]``
+REMOVE_COMMENTS = _Matcher(("div", "list", "section", "details"), _id_class_key, _comments)
+
 _INFINITE = _search("mvp-post-add-(?:box|wrap)|infinite-?scroll")
 _MVP = _search("mvp-post-add-(?:box|wrap)")
 

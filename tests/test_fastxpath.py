@@ -15,6 +15,7 @@ from trafilatura.xpaths import (
     OVERALL_DISCARD_XPATH,
     RAW_TREE_PRUNE_XPATH,
     REMOVE_COMMENTS_AND_LISTS_XPATH,
+    REMOVE_COMMENTS_XPATH,
 )
 
 from crawler import fastxpath as fx
@@ -25,6 +26,7 @@ BENCH = ROOT.parent / "shared" / "bench" / "articles"
 
 PAIRS: dict[str, tuple[Callable[[Any], list[Any]], Callable[[Any], list[Any]]]] = {
     "remove_comments_and_lists": (fx.REMOVE_COMMENTS_AND_LISTS, REMOVE_COMMENTS_AND_LISTS_XPATH[0]),
+    "remove_comments": (fx.REMOVE_COMMENTS, REMOVE_COMMENTS_XPATH[0]),
     "raw_tree_prune": (fx.RAW_TREE_PRUNE, RAW_TREE_PRUNE_XPATH[0]),
     "raw_tree_prune_buttons": (fx.RAW_TREE_PRUNE_BUTTONS, RAW_TREE_PRUNE_XPATH[1]),
     "overall_discard_sections": (fx.OVERALL_DISCARD_SECTIONS, OVERALL_DISCARD_XPATH[0]),
