@@ -34,7 +34,7 @@ from dateutil import parser as date_parser
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
-from trafilatura.baseline import _spaced_text, baseline
+from trafilatura.baseline import _BLOCK_ELEMS, baseline
 from trafilatura.core import (
     ESCALATION_ACCEPT_RATIO,
     ESCALATION_MAX_LENGTH,
@@ -58,9 +58,10 @@ from trafilatura.utils import (
     INVALID_XML_CHARS,
     is_dubious_html,
     line_processing,
+    remove_control_characters,
     trim,
 )
-from trafilatura.xml import delete_element, xmltotxt
+from trafilatura.xml import xmltotxt
 
 from crawler import fastxpath
 from crawler.detect import ArticleDetector, PageEvidence, json_ld_objects, url_page_kind
@@ -436,14 +437,49 @@ def _fast_xpaths() -> Iterator[None]:
 
 def _page_text(tree: HtmlElement) -> str:
     """``trafilatura.baseline.html2txt(tree)``: the page's text without asides, footers,
-    scripts and cookie notices (what an extraction's share of the page is measured on)."""
-    tree = copy.copy(tree)
+    scripts and cookie notices (what an extraction's share of the page is measured on).
+
+    Read off ``tree`` without copying it: html2txt deletes the matched elements from a
+    copy (their tails join the previous sibling's tail or the parent's text), then pads
+    the text and tail of every block element with a space and drops control characters
+    from them; :func:`_emit_text` produces the same text runs in the same order.
+    """
     body = tree.find(".//body")
     if body is None:
         body = tree
-    for elem in fastxpath.BASIC_CLEAN(body):
-        delete_element(elem)
-    return _spaced_text(body)
+    pieces: list[str] = []
+    _emit_text(body, set(fastxpath.BASIC_CLEAN(body)), pieces)
+    return " ".join("".join(pieces).split())
+
+
+def _spaced(value: str, block: bool) -> str:
+    """A text or tail as html2txt's ``_spaced_text`` leaves it."""
+    if not block:
+        return value
+    return f" {remove_control_characters(value)}" if value else " "
+
+
+def _emit_text(elem: Any, removed: set[Any], out: list[str]) -> None:
+    """Append the text of ``elem`` (not its tail) as html2txt renders it."""
+    block = elem.tag in _BLOCK_ELEMS
+    text = elem.text or ""
+    kept: list[tuple[Any, str]] = []  # kept children, with their tails after the merges
+    for child in elem:
+        if child in removed:
+            if child.tail:
+                if kept:
+                    kept[-1] = (kept[-1][0], kept[-1][1] + child.tail)
+                else:
+                    text += child.tail
+        else:
+            kept.append((child, child.tail or ""))
+    out.append(_spaced(text, block))
+    for child, tail in kept:
+        if isinstance(child.tag, str):
+            _emit_text(child, removed, out)
+            out.append(_spaced(tail, child.tag in _BLOCK_ELEMS))
+        else:  # comment or processing instruction: no text of its own
+            out.append(tail)
 
 
 def _fast_extractor(url: str) -> Extractor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,39 @@ def test_matcher_cache_is_bounded() -> None:
     matcher(tree)
     matcher(tree)
     assert len(matcher.cache) <= fx._CACHE_LIMIT + 10
+
+
+def _random_page(rnd: random.Random, depth: int = 0) -> str:
+    tags = ["div", "p", "span", "aside", "footer", "script", "a", "li", "ul", "b", "section", "br"]
+    attrs = [
+        "",
+        ' class="cookie-banner"',
+        ' id="site-footer"',
+        ' class="x"',
+        ' class="a" id="footer"',
+    ]
+    texts = ["", "a", " b ", "c\u200bd", "\x07e", "f\u00adg", "  ", "\n"]
+    out = rnd.choice(texts)
+    if depth > 4:
+        return out
+    for _ in range(rnd.randint(0, 4)):
+        tag = rnd.choice(tags)
+        inner = _random_page(rnd, depth + 1)
+        out += f"<{tag}{rnd.choice(attrs)}>{inner}</{tag}>{rnd.choice(texts)}"
+    return out
+
+
+def test_page_text_equals_trafilatura_html2txt() -> None:
+    """The escalation check's page measure, read without copying the tree, is html2txt's."""
+    from trafilatura.baseline import html2txt
+
+    from crawler.extraction import _page_text
+
+    rnd = random.Random(3)
+    trees = [tree for _, tree in _trees()]
+    for _ in range(600):
+        tree = parse_html(f"<html><body>{_random_page(rnd)}</body></html>")
+        if tree is not None:
+            trees.append(tree)
+    for tree in trees:
+        assert _page_text(tree) == html2txt(tree)
