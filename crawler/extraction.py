@@ -72,6 +72,7 @@ from crawler.neardup import minhash
 from crawler.textnorm import (
     content_hash,
     join_paragraphs,
+    normalize_line,
     normalize_text,
     word_count,
     word_len,
@@ -209,7 +210,7 @@ def _anchor_texts(tree: HtmlElement) -> set[str]:
     """Normalised texts of the page's links (for link-only lines and link density)."""
     texts: set[str] = set()
     for a in tree.iter("a"):
-        text = normalize_text("".join(a.itertext()))
+        text = normalize_line("".join(a.itertext()))
         if text:
             texts.add(text)
     return texts
@@ -225,7 +226,7 @@ def _body_lines(body: etree._Element, anchors: set[str]) -> tuple[list[str], lis
 
 def _link_share(line: str, anchors: set[str]) -> float:
     """1.0 when the line is a link's text, optionally behind a short label ("Read more: ...")."""
-    norm = normalize_text(line)
+    norm = normalize_line(line)
     if norm in anchors:
         return 1.0
     label, sep, rest = norm.partition(": ")
@@ -284,7 +285,7 @@ def clean_paragraphs(
     keep: list[str] = []
     seen: set[str] = set()
     for line, share in zip(lines, link_shares, strict=True):
-        norm = normalize_text(line)
+        norm = normalize_line(line)
         n = word_len(line)
         # the headline, once or repeated back to back by a share bar
         if "title" in RULES and norm in heads:
@@ -877,13 +878,10 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
         return Skip("extract_error", type(exc).__name__)
     finally:
         _meta_cache[:] = [None, None]  # don't keep the page's tree alive
-    verdict = detector.decide(
-        page.url, evidence, page.source, word_count(ext.text), ext.link_density
-    )
+    n_words = word_count(ext.text)
+    verdict = detector.decide(page.url, evidence, page.source, n_words, ext.link_density)
     if not verdict.is_article:
-        return Skip(
-            verdict.reason, f"{word_count(ext.text)} words, link density {ext.link_density:.2f}"
-        )
+        return Skip(verdict.reason, f"{n_words} words, link density {ext.link_density:.2f}")
     canonical = ext.canonical_url or canonicalize(page.url, options.tracking_params)
     crawl_meta: dict[str, Any] = {
         "source": page.source,
@@ -923,7 +921,7 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
         description=ext.description,
         tags=ext.tags,
         fetched_at=page.fetched_at,
-        word_count=word_count(ext.text),
+        word_count=n_words,
         content_hash=text_hash,
         crawl_meta=crawl_meta,
     )

@@ -17,6 +17,17 @@ def normalize_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+@functools.lru_cache(maxsize=16384)
+def _normalize_short(text: str) -> str:
+    return normalize_text(text)
+
+
+def normalize_line(text: str) -> str:
+    """:func:`normalize_text`, memoised for short texts: link texts and menu lines come
+    back on every page of a site."""
+    return _normalize_short(text) if len(text) <= 200 else normalize_text(text)
+
+
 def content_hash(text: str) -> str:
     """32-hex-digit hash of the normalised text."""
     return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:32]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -84,15 +86,28 @@ EDGE_CASES = """<!DOCTYPE html><html class="author"><head><title>t</title>
 </body></html>"""
 
 
+@functools.cache
+def _parsed() -> list[tuple[str, Any]]:
+    return list(_parse_all())
+
+
 def _trees() -> Iterator[tuple[str, Any]]:
+    """Every page (parsed once per test session; nothing here modifies them)."""
+    yield from _parsed()
+
+
+def _parse_all() -> Iterator[tuple[str, Any]]:
     yield "edge cases", parse_html(EDGE_CASES)
     paths = sorted((ROOT / "samples").rglob("*.html")) + sorted(
         (ROOT / "tests/sites").rglob("*.html")
     )
-    if BENCH.is_dir():
-        paths += sorted(BENCH.glob("*.html"))
+    if BENCH.is_dir():  # real pages, gzipped (../shared is there in CI)
+        paths += sorted(BENCH.glob("*.html.gz"))
     for path in paths:
-        tree = parse_html(path.read_text(errors="replace"))
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        tree = parse_html(data.decode("utf-8", errors="replace"))
         if tree is not None:
             yield str(path.relative_to(ROOT.parent)), tree
 
