@@ -7,13 +7,16 @@ Jaccard threshold), and each band becomes one 64-bit bucket key. Two texts that
 share a bucket in any band are candidates; a candidate is a near duplicate when
 the estimated Jaccard similarity of the two signatures reaches the threshold.
 
-The MinHash is datasketch's (``datasketch.MinHash``, scheme "affine32", fixed
-seed). What it is fed is computed in a few numpy passes instead of one SHA-1 per
-shingle in Python: each shingle's UTF-8 bytes get a 64-bit polynomial hash from
-prefix sums over the text's bytes, mixed by a splitmix64 finaliser, and its top
-32 bits are the shingle's hash. Everything is fixed-width integer arithmetic, so
-a signature is the same in every process, run and machine; stored signatures
-stay comparable as long as this module is unchanged.
+The MinHash is datasketch's (``datasketch.MinHash``, scheme "affine32", fixed seed),
+computed here with the same permutations and arithmetic (importing datasketch costs
+an extraction worker 0.4 s of start-up: it loads scipy and redis);
+``tests/test_neardup.py`` checks it against datasketch. What it is fed is computed
+in a few numpy passes instead of one SHA-1 per shingle in Python: each shingle's
+UTF-8 bytes get a 64-bit polynomial hash from prefix sums over the text's bytes,
+mixed by a splitmix64 finaliser, and its top 32 bits are the shingle's hash.
+Everything is fixed-width integer arithmetic, so a signature is the same in every
+process, run and machine; stored signatures stay comparable as long as this module
+is unchanged.
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 
 from crawler.textnorm import words
 
@@ -136,24 +137,35 @@ def _shingle_hashes(text: str, size: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _template(num_perm: int) -> MinHash:
-    """A MinHash whose permutations every signature reuses (computed once)."""
-    return MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations (``MinHash._init_permutations``): odd ``a``, any ``b``."""
+    gen = np.random.RandomState(MINHASH_SEED)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser: datasketch's pre-mix of every input hash."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
 
 
 def signature(hashes: np.ndarray, num_perm: int = 128) -> np.ndarray:
-    """datasketch MinHash signature (uint32 array of ``num_perm``) of 64-bit shingle hashes."""
+    """datasketch MinHash signature (uint32 array of ``num_perm``) of 64-bit shingle hashes:
+    the minimum over the shingles of ``a * fmix32(h) + b`` (mod 2**32), per permutation."""
     if not len(hashes):
         return np.full(num_perm, EMPTY_VALUE, dtype=SIGNATURE_DTYPE)
-    mh = MinHash(
-        num_perm=num_perm,
-        seed=MINHASH_SEED,
-        hashfunc=int,  # the values below are already 32-bit hashes
-        permutations=_template(num_perm).permutations,
-        scheme=MINHASH_SCHEME,
-    )
-    mh.update_batch((np.unique(hashes) >> _U64(32)).tolist())
-    return mh.hashvalues.astype(SIGNATURE_DTYPE)
+    a, b = _permutations(num_perm)
+    hv = _fmix32((np.unique(hashes) >> _U64(32)).astype(np.uint32))
+    out = np.full(num_perm, EMPTY_VALUE, dtype=SIGNATURE_DTYPE)
+    for start in range(0, len(hv), _BLOCK):  # bounds the shingles x num_perm temporary
+        block = hv[start : start + _BLOCK].reshape(-1, 1)
+        np.minimum(out, (block * a + b).min(axis=0), out=out)
+    return out
 
 
 def minhash(text: str, num_perm: int = 128, shingle_size: int = 5) -> list[int]:
@@ -164,6 +176,8 @@ def minhash(text: str, num_perm: int = 128, shingle_size: int = 5) -> list[int]:
 @lru_cache(maxsize=32)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows per band) that datasketch's ``MinHashLSH`` chooses with ``LSH_WEIGHTS``."""
+    from datasketch.lsh import _optimal_param  # heavy (scipy): only the dedupe side needs it
+
     return _optimal_param(threshold, num_perm, *LSH_WEIGHTS)
 
 

@@ -210,3 +210,21 @@ def test_signature_is_datasketchs_minhash_of_the_shingle_hashes() -> None:
     reference = MinHash(num_perm=128, seed=neardup.MINHASH_SEED, scheme="affine32", hashfunc=int)
     reference.update_batch([int(h) >> 32 for h in hashes])
     assert neardup.minhash(WIRE) == [int(v) for v in reference.hashvalues]
+
+
+def test_signature_equals_datasketch_on_many_texts() -> None:
+    """Random texts of every size, including more shingles than one block holds."""
+    import random
+
+    from datasketch import MinHash
+
+    rnd = random.Random(5)
+    vocab = [f"w{i}" for i in range(400)] + ["Öl", "数据", "d'un"]
+    for n_words in (0, 1, 4, 5, 6, 50, 999, 5000):
+        text = " ".join(rnd.choice(vocab) for _ in range(n_words))
+        for num_perm in (16, 128):
+            hashes = neardup.shingle_hashes(text)
+            reference = MinHash(num_perm=num_perm, seed=1, scheme="affine32", hashfunc=int)
+            reference.update_batch([int(h) >> 32 for h in hashes])
+            expected = [int(v) for v in reference.hashvalues]
+            assert neardup.minhash(text, num_perm) == expected
