@@ -35,9 +35,16 @@ _lock = threading.Lock()
 _vectors: dict[str, Any] = {}
 
 
+#: Entries ``_vectors`` may hold before it is emptied (about 0.5 kB each; langdetect
+#: knows some 170,000 n-grams, so an unbounded cache could reach ~90 MB per worker).
+_VECTOR_CACHE_LIMIT = 40_000
+
+
 def _vector(word: str, table: dict[str, list[float]]) -> Any:
     vec = _vectors.get(word)
     if vec is None:
+        if len(_vectors) >= _VECTOR_CACHE_LIMIT:
+            _vectors.clear()
         vec = _vectors[word] = np.array(table[word], dtype=np.float64)
     return vec
 
@@ -48,7 +55,7 @@ _normalized: dict[int, str] = {}
 #: (word, followed by a space) -> the n-grams langdetect extracts from it, in order.
 _word_ngrams: dict[tuple[str, bool], tuple[str, ...]] = {}
 #: Entries ``_word_ngrams`` may hold before it is emptied (bounds a worker's memory).
-_WORD_CACHE_LIMIT = 100_000
+_WORD_CACHE_LIMIT = 30_000
 
 
 def _normalize(text: str) -> str:
