@@ -31,22 +31,12 @@ _factory: DetectorFactory | None = None
 _lock = threading.Lock()
 
 
-#: n-gram -> its per-language probabilities as a numpy vector (filled on first use).
-_vectors: dict[str, Any] = {}
-
-
-#: Entries ``_vectors`` may hold before it is emptied (about 0.5 kB each; langdetect
-#: knows some 170,000 n-grams, so an unbounded cache could reach ~90 MB per worker).
-_VECTOR_CACHE_LIMIT = 40_000
-
-
-def _vector(word: str, table: dict[str, list[float]]) -> Any:
-    vec = _vectors.get(word)
-    if vec is None:
-        if len(_vectors) >= _VECTOR_CACHE_LIMIT:
-            _vectors.clear()
-        vec = _vectors[word] = np.array(table[word], dtype=np.float64)
-    return vec
+#: langdetect's n-gram probabilities as one matrix (a row per n-gram, a column per
+#: language); the factory's ``word_lang_prob_map`` becomes n-gram -> row number.
+#: langdetect keeps them as 90,000 lists of Python floats (77 MB), whose reference
+#: counts every lookup writes to: a fork-server child reading them copies the pages
+#: it touches, while reading rows of one array leaves the shared pages shared.
+_matrix: Any = None
 
 
 #: ord(character) -> langdetect's normalised form of it (``NGram.normalize`` maps one
@@ -67,7 +57,7 @@ def _normalize(text: str) -> str:
     return text.translate(table)
 
 
-def _ngrams_of_word(word: str, spaced: bool, table: dict[str, list[float]]) -> tuple[str, ...]:
+def _ngrams_of_word(word: str, spaced: bool, table: dict[str, int]) -> tuple[str, ...]:
     """The n-grams ``NGram.add_char`` yields for ``word`` (and the space after it)."""
     padded = " " + word + " " if spaced else " " + word
     out: list[str] = []
@@ -90,7 +80,7 @@ def _ngrams_of_word(word: str, spaced: bool, table: dict[str, list[float]]) -> t
     return tuple(out)
 
 
-def _extract_ngrams(text: str, table: dict[str, list[float]]) -> list[str]:
+def _extract_ngrams(text: str, table: dict[str, int]) -> list[str]:
     """``Detector._extract_ngrams`` (langdetect 1.0.9): the same n-grams in the same order.
 
     langdetect slides a three-character window over the normalised text, restarting
@@ -133,6 +123,7 @@ def _detect_block(detector: Detector) -> None:
     rnd.seed(detector.seed)
     weight_base = detector.BASE_FREQ
     limit, threshold = detector.ITERATION_LIMIT, detector.CONV_THRESHOLD
+    matrix = _matrix
     choice = rnd.choice
     for _ in range(detector.n_trial):
         if detector.prior_map is not None:
@@ -145,13 +136,13 @@ def _detect_block(detector: Detector) -> None:
         # step: draw the same n-grams five at a time (never more than it would draw,
         # so the generator ends each trial in the same state) and add the weight to
         # the five rows at once; the products stay one row at a time, in order
-        prob *= weight + _vector(choice(ngrams), table)
+        prob *= weight + matrix[table[choice(ngrams)]]
         i = 0
         while True:
             prob /= sum(prob.tolist())
             if prob.max() > threshold or i >= limit:
                 break
-            rows = weight + np.array([_vector(choice(ngrams), table) for _ in range(5)])
+            rows = weight + matrix[[table[choice(ngrams)] for _ in range(5)]]
             for row in rows:
                 prob *= row
             i += 5
@@ -160,12 +151,16 @@ def _detect_block(detector: Detector) -> None:
 
 
 def _get_factory() -> DetectorFactory:
-    """The language profiles, loaded once per process (about a second's work)."""
-    global _factory
+    """The language profiles, loaded once per process (about a second's work), with
+    ``word_lang_prob_map`` turned into n-gram -> row of :data:`_matrix`."""
+    global _factory, _matrix
     with _lock:
         if _factory is None:
             factory = DetectorFactory()
             factory.load_profile(PROFILES_DIRECTORY)
+            table = factory.word_lang_prob_map
+            _matrix = np.array(list(table.values()), dtype=np.float64)
+            factory.word_lang_prob_map = {word: row for row, word in enumerate(table)}
             _factory = factory
         return _factory
 
