@@ -235,6 +235,21 @@ class Server:
         self.proc.wait(timeout=10)
 
 
+def _role(proc: psutil.Process, crawl_pid: int) -> str:
+    if proc.pid == crawl_pid:
+        return "crawl"
+    try:
+        cmdline = " ".join(proc.cmdline())
+    except psutil.Error:
+        return "other"
+    if "resource_tracker" in cmdline:
+        return "other"
+    # extraction workers are forked by the fork server: same command line, other parent
+    if "forkserver" in cmdline and proc.ppid() == crawl_pid:
+        return "fork server"
+    return "worker"
+
+
 @dataclass
 class Watch:
     """Peak RSS and CPU seconds of a process tree, polled from a thread."""
@@ -243,6 +258,8 @@ class Watch:
     peak_rss: int = 0  # sum of RSS (counts pages shared by forked workers once per process)
     peak_pss: int = 0  # sum of PSS (shared pages split between processes): the honest total
     peak_crawl_rss: int = 0  # the crawl process alone
+    #: role ("crawl", "fork server", "worker", "other") -> peak PSS of one such process
+    peak_role_pss: dict[str, int] = field(default_factory=dict)
     cpu: dict[int, tuple[str, float]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -274,6 +291,10 @@ class Watch:
                     pss += getattr(mem, "pss", 0)
                     if p.pid == self.pid:
                         self.peak_crawl_rss = max(self.peak_crawl_rss, mem.rss)
+                    if full:
+                        role = _role(p, self.pid)
+                        peak = self.peak_role_pss.get(role, 0)
+                        self.peak_role_pss[role] = max(peak, getattr(mem, "pss", 0))
                     t = p.cpu_times()
                     role = "crawl" if p.pid == self.pid else "workers"
                     self.cpu[p.pid] = (role, t.user + t.system)
@@ -342,6 +363,7 @@ def crawl(
         "peak_rss": watch.peak_rss,
         "peak_pss": watch.peak_pss,
         "peak_crawl_rss": watch.peak_crawl_rss,
+        "peak_role_pss": dict(watch.peak_role_pss),
         "cpu_crawl": watch.cpu_seconds("crawl"),
         "cpu_workers": watch.cpu_seconds("workers"),
         "stats": stats,
@@ -395,6 +417,10 @@ def report_crawl(result: dict[str, Any], n: int, server_cpu: float) -> None:
         f"({1000 * result['cpu_workers'] / records:.1f} ms/record), "
         f"fixture server {server_cpu:.1f} s ({1000 * server_cpu / records:.1f} ms/record)"
     )
+    roles = ", ".join(
+        f"{role} {pss / 2**20:.0f} MB" for role, pss in sorted(result["peak_role_pss"].items())
+    )
+    print(f"  peak PSS of one process, by role: {roles}")
     keys = ("extract/peak_waiting", "extract/peak_in_flight", "extract/worker_restarts")
     print("  " + ", ".join(f"{k} {stats.get(k)}" for k in keys))
     drops = {k: v for k, v in stats.items() if k.startswith(("drop/", "skip/"))}
