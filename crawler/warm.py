@@ -22,8 +22,6 @@ import time
 
 logger = logging.getLogger(__name__)
 
-#: ``gc.set_threshold`` for extraction workers (CPython's default is 700, 10, 10).
-GC_THRESHOLD = (20_000, 20, 20)
 #: CPU seconds the warm-up took in this process (None when it did not run).
 WARM_SECONDS: float | None = None
 
@@ -67,9 +65,6 @@ def warm() -> float:
     # worker would otherwise write to every object's header and un-share its page
     gc.collect()
     gc.freeze()
-    # a page allocates tens of thousands of short-lived objects (element proxies,
-    # strings) but no long-lived cycles: collect the young generation less often
-    gc.set_threshold(*GC_THRESHOLD)
     return time.process_time() - started
 
 
