@@ -787,18 +787,21 @@ def _text_outside(elem: Any, discard: set[Any]) -> list[str]:
     if not discard:
         return list(elem.itertext())
     out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node.tag, str) and node.text:
-            out.append(node.text)
-        for child in node:
-            if child not in discard and isinstance(child.tag, str):
-                walk(child)
-            if child.tail:
-                out.append(child.tail)
-
-    walk(elem)
+    _collect_text(elem, discard, out)
     return out
+
+
+def _collect_text(node: Any, discard: set[Any], out: list[str]) -> None:
+    # a module-level function, not a closure: a recursive closure is a reference
+    # cycle, and this one would keep the page's whole tree alive until the next
+    # full garbage collection
+    if isinstance(node.tag, str) and node.text:
+        out.append(node.text)
+    for child in node:
+        if child not in discard and isinstance(child.tag, str):
+            _collect_text(child, discard, out)
+        if child.tail:
+            out.append(child.tail)
 
 
 _CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")
