@@ -31,7 +31,7 @@ from lxml import etree
 _ID_CLASS = ("id", "class")
 #: Entries a matcher's cache may hold before it is emptied (a bound on memory in a
 #: long-running worker; pages share far fewer distinct attribute combinations).
-_CACHE_LIMIT = 10_000
+_CACHE_LIMIT = 4_000
 
 
 def _first_of(elem: Any, names: tuple[str, str], values: tuple[str | None, str | None]) -> str:
