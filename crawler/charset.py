@@ -46,6 +46,17 @@ _TAG = re.compile(r"(?s)<[^>]*>")
 _ENTITY = re.compile(r"&#?\w+;")
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+#: A double-encoded word re-encodes (cp1252, else latin-1) to a UTF-8 lead byte
+#: (0xC2-0xF4) followed by a continuation byte (0x80-0xBF): these are the characters
+#: that encode to those bytes.
+_LEAD_CHARS = "\u00c2-\u00f4"
+_CONTINUATION_CHARS = (
+    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026"
+    "\u2030\u2039\u203a\u20ac\u2122"
+)
+#: Two adjacent characters that a double-encoded word must contain.
+_DOUBLE_ENCODED_PAIR = re.compile(f"[{_LEAD_CHARS}][{_CONTINUATION_CHARS}]")
 
 
 def bom_encoding(body: bytes) -> tuple[str, int] | None:
@@ -71,11 +82,17 @@ def declared_encodings(body: bytes, content_type: str | None = None) -> list[str
     return found
 
 
-def visible_sample(text: str, limit: int = SAMPLE_CHARS) -> str:
-    """Roughly the human-visible text of an HTML page (tags, scripts, entities dropped)."""
+def _scan_region(text: str, limit: int = SAMPLE_CHARS) -> tuple[int, int]:
+    """Where :func:`visible_sample` takes its text from: (start, end) in ``text``."""
     body = _BODY.search(text, 0, SCAN_CHARS * 4)
     start = body.start() if body else 0
-    text = _SCRIPT_STYLE.sub(" ", text[start : start + max(SCAN_CHARS, limit * 5)])
+    return start, start + max(SCAN_CHARS, limit * 5)
+
+
+def visible_sample(text: str, limit: int = SAMPLE_CHARS) -> str:
+    """Roughly the human-visible text of an HTML page (tags, scripts, entities dropped)."""
+    start, end = _scan_region(text, limit)
+    text = _SCRIPT_STYLE.sub(" ", text[start:end])
     text = _ENTITY.sub(" ", _TAG.sub(" ", text))
     return _SPACE.sub(" ", text).strip()[:limit]
 
@@ -106,6 +123,15 @@ def looks_clean(text: str, valid_utf8: bool = False) -> bool:
 
     ``valid_utf8``: the text came from bytes that are valid UTF-8, strong evidence in itself.
     """
+    if valid_utf8:
+        # The sample is built from this region (tags and entities become spaces): without
+        # a control character or a re-decodable pair in it, the checks below pass.
+        start, end = _scan_region(text)
+        if (
+            _CONTROL.search(text, start, end) is None
+            and _DOUBLE_ENCODED_PAIR.search(text, start, end) is None
+        ):
+            return True
     sample = visible_sample(text)
     if not sample:
         return True

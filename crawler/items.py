@@ -14,7 +14,11 @@ from typing import Any
 
 @dataclass
 class FetchedPage:
-    """A decoded HTML page, as a spider fetched it, plus discovery hints."""
+    """An HTML page, as a spider fetched it, plus discovery hints.
+
+    ``html`` is the decoded page, or empty while ``body`` still holds the raw
+    response bytes: the extraction worker decodes those (``crawler.pagework``).
+    """
 
     url: str
     html: str
@@ -26,6 +30,10 @@ class FetchedPage:
     hints: dict[str, Any] = field(default_factory=dict)
     #: Conditional-request validators from the response (etag, last_modified).
     validators: dict[str, str] = field(default_factory=dict)
+    #: The raw response body while ``html`` is not decoded yet; None once it is.
+    body: bytes | None = None
+    #: The response's Content-Type header: the declared charset, a hint for decoding ``body``.
+    content_type: str | None = None
 
 
 @dataclass

@@ -259,6 +259,8 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
         ):
             return response
         text = head_text(response)
+        if "refresh" not in text.lower():
+            return response  # get_meta_refresh reads only tags whose lowercased text has it
         encoding = response.encoding
         interval, url = get_meta_refresh(
             text, get_base_url(text, response.url, encoding), encoding, self._ignore_tags

@@ -38,6 +38,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import selectors
 import sys
 import threading
 import time
@@ -144,6 +145,9 @@ class _Worker:
         self.index = index
         self.process: multiprocessing.process.BaseProcess | None = None
         self.conn: Connection | None = None
+        #: Watches the pipe and the process's sentinel: one registration per process,
+        #: not a selector built for every liveness check and every wait.
+        self.watch: selectors.BaseSelector | None = None
         self.tasks_done = 0
         self.thread = threading.Thread(
             target=self._loop, name=f"extract-worker-{index}", daemon=True
@@ -160,11 +164,16 @@ class _Worker:
         with _main_module_hidden():
             process.start()
         child.close()
-        self.process, self.conn, self.tasks_done = process, parent, 0
+        watch = selectors.DefaultSelector()
+        watch.register(parent.fileno(), selectors.EVENT_READ, "pipe")
+        watch.register(process.sentinel, selectors.EVENT_READ, "exit")
+        self.process, self.conn, self.watch, self.tasks_done = process, parent, watch, 0
 
     def stop_process(self, kill: bool) -> None:
-        process, conn = self.process, self.conn
-        self.process = self.conn = None
+        process, conn, watch = self.process, self.conn, self.watch
+        self.process = self.conn = self.watch = None
+        if watch is not None:
+            watch.close()
         if conn is not None:
             if not kill:
                 with contextlib.suppress(OSError):
@@ -193,28 +202,39 @@ class _Worker:
             except BaseException as exc:  # delivered to the awaiting caller
                 future.set_exception(exc)
 
+    def _events(self, timeout: float | None) -> set[str]:
+        """Which of "pipe" (a reply, or EOF) and "exit" (the process ended) are ready."""
+        assert self.watch is not None
+        return {key.data for key, _ in self.watch.select(timeout)}
+
+    def _crashed(self) -> WorkerCrashed:
+        process = self.process
+        self.stop_process(kill=True)
+        code = process.exitcode if process else None
+        return WorkerCrashed(f"worker {self.index} died (exit code {code})")
+
     def _run(self, dotted: str, args: tuple[Any, ...]) -> Done:
-        if self.process is not None and not self.process.is_alive():
-            self.stop_process(kill=True)
+        if self.process is not None and "exit" in self._events(0):
+            self.stop_process(kill=True)  # ended while idle: replace it before the task
         if self.process is None:
             self.start_process()
         assert self.conn is not None
         try:
             self.conn.send((dotted, args))
-            ready = self.conn.poll(self.pool.timeout)
+            ready = self._events(self.pool.timeout)
         except OSError as exc:
             self.stop_process(kill=True)
             raise WorkerCrashed(f"worker {self.index} pipe failed: {exc!r}") from None
         if not ready:
             self.stop_process(kill=True)
             raise ExtractTimeout(f"no result within {self.pool.timeout:g}s")
+        if "pipe" not in ready:
+            # A reply written before the process ended would make the pipe readable too.
+            raise self._crashed()
         try:
             ok, value, seconds = self.conn.recv()
         except (EOFError, OSError):
-            process = self.process
-            self.stop_process(kill=True)
-            code = process.exitcode if process else None
-            raise WorkerCrashed(f"worker {self.index} died (exit code {code})") from None
+            raise self._crashed() from None
         self.tasks_done += 1
         if self.pool.max_tasks and self.tasks_done >= self.pool.max_tasks:
             self.stop_process(kill=False)  # recycle: bounds memory a long crawl leaks
@@ -324,16 +344,27 @@ class ExtractionPool:
         self.close()
 
 
+def _module(dotted: str) -> str:
+    return dotted.rpartition(".")[0]
+
+
 def default_workers(setting: int) -> int:
     """EXTRACT_WORKERS semantics: 0 means one worker per CPU core."""
     return setting if setting > 0 else (os.cpu_count() or 1)
 
 
+#: What the extract pipeline's runner runs for each page: decode the page's raw body
+#: when the spider left it raw, then call the page function (``EXTRACT_FUNCTION``).
+PAGE_TASK = "crawler.pagework.extract_page"
+
+
 class ExtractionRunner:
     """What the extract pipeline calls: the page function, pooled or in-process.
 
-    ``workers == 1`` runs the function in the crawl process itself (no pool, no
-    timeout: for debugging and small test crawls); any other count runs it in an
+    Each page goes through ``PAGE_TASK`` (``crawler.pagework.extract_page``), which
+    decodes a raw body before ``function`` sees the page, so the page function always
+    gets decoded HTML. ``workers == 1`` runs it in the crawl process itself (no pool,
+    no timeout: for debugging and small test crawls); any other count runs it in an
     ``ExtractionPool`` of that many processes (0 = one per core).
     """
 
@@ -350,15 +381,16 @@ class ExtractionRunner:
         self.pool: ExtractionPool | None = None
         self._local: Callable[..., Any] | None = None
         if self.workers == 1:
-            self._local = resolve(function)
+            resolve(function)  # a wrong EXTRACT_FUNCTION fails here, not on the first page
+            self._local = resolve(PAGE_TASK)
         else:
-            module = function.rpartition(".")[0]
+            modules = {m: None for m in (_module(PAGE_TASK), _module(function))}
             self.pool = ExtractionPool(
                 self.workers,
                 timeout,
                 queue_size,
                 max_tasks,
-                preload=(*PRELOAD, module, WARM_MODULE),
+                preload=(*PRELOAD, *modules, WARM_MODULE),
             )
 
     @classmethod
@@ -378,13 +410,13 @@ class ExtractionRunner:
             self.pool.start()
 
     async def run(self, *args: Any) -> Done:
-        """The function's result for ``args``; raises ``ExtractTimeout`` or ``WorkerCrashed``
-        when a pooled page hangs or kills its worker."""
+        """The function's result for ``args`` (a page and its options); raises
+        ``ExtractTimeout`` or ``WorkerCrashed`` when a pooled page hangs or kills its worker."""
         if self.pool is not None:
-            return await self.pool.run(self.function, *args)
+            return await self.pool.run(PAGE_TASK, self.function, *args)
         assert self._local is not None
         started = time.perf_counter()
-        value = self._local(*args)
+        value = self._local(self.function, *args)
         return Done(value, time.perf_counter() - started)
 
     def close(self) -> None:

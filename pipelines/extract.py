@@ -1,9 +1,11 @@
 """Extract pipeline: FetchedPage -> ArticleRecord, or DropItem with a counted reason.
 
 Thin glue around ``crawler.extraction.build_record`` (pure, picklable), which
-does the parsing, article detection, extraction and clean-up. With worker
-processes it runs there only: this module imports the light
-``crawler.extract_options``, so the crawl process never loads trafilatura.
+does the parsing, article detection, extraction and clean-up, run through
+``crawler.pagework.extract_page``, which first decodes a page the spider left
+undecoded (``skip/undecodable`` when no charset reads it). With worker processes
+both run there only: this module imports the light ``crawler.extract_options``,
+so the crawl process never loads trafilatura.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ title and leading text examined). The extraction workers normally detect the
 language already (``build_record``); this pipeline then only applies the hint
 fallback and the filter. A sitemap's language hint (Google News
 ``<news:language>``) is used only when the text is too short to detect.
+This module imports langdetect only for a record that arrives without a detected
+language, so the crawl process normally never loads it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-
-from crawler.language import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,9 @@ class LanguagePipeline:
             language, confidence = adapter.get("language"), adapter.get("language_confidence")
             spent_ms = float(crawl_meta.get("language_ms") or 0.0)
         else:
+            # langdetect is loaded only when a record arrives without a language
+            from crawler.language import detect_language
+
             started = time.perf_counter()
             language, confidence = detect_language(
                 adapter.get("text") or "",

@@ -12,7 +12,9 @@ pagination, within a page budget. A start URL that is a sitemap or a feed is rea
 as such; any other non-root start URL is a listing page to follow links from.
 
 Every page that may be an article goes to the pipelines as a ``FetchedPage``; the
-extract pipeline decides what is an article. URLs an earlier run already emitted
+extract pipeline decides what is an article. A page the spider does not parse for
+links (an article a sitemap or feed lists) goes with its raw body, which the
+extraction worker decodes (``crawler/pagework.py``). URLs an earlier run already emitted
 are not requested again unless their sitemap ``lastmod`` or feed date is newer;
 then they are requested with ``If-None-Match`` / ``If-Modified-Since``.
 The parsing lives in ``crawler/discovery.py``.
@@ -484,6 +486,17 @@ class NewsSpider(Spider):
             self._skip("not_modified", response.url)
             self._refresh_known(response)
             return
+        follow = site.link_mode and response.meta.get("follow")
+        if not follow and not self.dry_run and not self._edits_pages(response.url):
+            # nothing here reads the text: the extraction worker decodes the body
+            if self._is_html(response):
+                yield self._item(
+                    response,
+                    None,
+                    response.meta.get("source", "listing"),
+                    response.meta.get("hints") or {},
+                )
+            return
         html = self._decode(response)
         if html is None:
             return
@@ -494,7 +507,7 @@ class NewsSpider(Spider):
                 response.meta.get("source", "listing"),
                 response.meta.get("hints") or {},
             )
-        if site.link_mode and response.meta.get("follow"):
+        if follow:
             tree = discovery.parse_html(html, response.url)
             if self.dry_run:
                 self._note_listing(site, response.url, tree)
@@ -679,20 +692,33 @@ class NewsSpider(Spider):
         if scheduler is not None:
             scheduler.shared_found(site.host, n)
 
-    def _decode(self, response: Response) -> str | None:
+    def _is_html(self, response: Response) -> bool:
+        """False (counted as ``skip/not_html``) when the Content-Type names no HTML type."""
         ctype = _header(response, "Content-Type")
         if ctype and not ctype.lower().split(";")[0].strip().startswith(_HTML_TYPES):
             self._skip("not_html", response.url)
+            return False
+        return True
+
+    def _edits_pages(self, url: str) -> bool:
+        """True when the sources file has ``remove`` selectors for ``url``'s site."""
+        site_source = self.source_for(url)
+        return bool(site_source is not None and site_source.remove)
+
+    def _decode(self, response: Response) -> str | None:
+        if not self._is_html(response):
             return None
-        html = decode_html(response.body, ctype)
+        html = decode_html(response.body, _header(response, "Content-Type"))
         if not html:
             self._skip("undecodable", response.url)
             return None
         return html
 
     def _item(
-        self, response: Response, html: str, source: str, hints: dict[str, Any]
+        self, response: Response, html: str | None, source: str, hints: dict[str, Any]
     ) -> FetchedPage:
+        """The page for the pipelines; with ``html`` None it carries the raw body, which
+        the extraction worker decodes (``crawler.pagework``)."""
         validators = {}
         etag = _header(response, "ETag")
         last_modified = _header(response, "Last-Modified")
@@ -704,10 +730,22 @@ class NewsSpider(Spider):
         hints = dict(hints)
         site_source = self.source_for(response.url)
         if site_source is not None:
-            if site_source.remove:
+            if site_source.remove and html is not None:
                 html = self._remove(html, site_source, response.url)
             if site_source.languages:
                 hints["languages"] = list(site_source.languages)
+        if html is None:
+            return FetchedPage(
+                url=response.url,
+                html="",
+                fetched_at=utc_now_iso(),
+                status=response.status,
+                source=source,
+                hints=hints,
+                validators=validators,
+                body=response.body,
+                content_type=_header(response, "Content-Type"),
+            )
         return FetchedPage(
             url=response.url,
             html=html,

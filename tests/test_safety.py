@@ -223,6 +223,10 @@ META_REFRESH_PAGES = [
     ),
     ('<meta http-equiv="refresh" content="0;url=/u16">'.encode("utf-16"), {}),
     (b"<html><body>No refresh here</body></html>", {}),
+    # upper case, and a "refresh" spelled with an entity (which Scrapy does not read either)
+    (b'<HTML><HEAD><META HTTP-EQUIV="REFRESH" CONTENT="0; URL=/upper"></HEAD></HTML>', {}),
+    (b'<html><head><meta http-equiv="&#114;efresh" content="0; url=/entity"></head></html>', {}),
+    (b"<html><head><title>A page</title></head><body><p>Plain</p></body></html>", {}),
 ]
 
 
