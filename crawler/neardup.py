@@ -175,10 +175,30 @@ def minhash(text: str, num_perm: int = 128, shingle_size: int = 5) -> list[int]:
 
 @lru_cache(maxsize=32)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows per band) that datasketch's ``MinHashLSH`` chooses with ``LSH_WEIGHTS``."""
-    from datasketch.lsh import _optimal_param  # heavy (scipy): only the dedupe side needs it
+    """(bands, rows per band) that datasketch's ``MinHashLSH`` chooses with ``LSH_WEIGHTS``.
 
-    return _optimal_param(threshold, num_perm, *LSH_WEIGHTS)
+    datasketch's ``_optimal_param``: the (b, r) with ``b * r <= num_perm`` minimising the
+    weighted false positive and false negative probabilities, integrals of
+    ``1 - (1 - s**r)**b`` below and above the threshold. It integrates with scipy
+    (loaded only for this: half a second of a crawl's start-up); the integrands are
+    polynomials of degree ``b * r <= num_perm``, which Gauss-Legendre quadrature with
+    ``num_perm // 2 + 1`` points integrates exactly (tests/test_neardup.py checks
+    the choice against datasketch's).
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    # the nodes mapped onto [0, threshold] and [threshold, 1]
+    low = (nodes + 1) * threshold / 2
+    high = threshold + (nodes + 1) * (1 - threshold) / 2
+    fp_weight, fn_weight = LSH_WEIGHTS
+    best, opt = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = threshold / 2 * float(weights @ (1 - (1 - low**r) ** b))
+            fn = (1 - threshold) / 2 * float(weights @ ((1 - high**r) ** b))
+            error = fp * fp_weight + fn * fn_weight
+            if error < best:
+                best, opt = error, (b, r)
+    return opt
 
 
 def to_blob(hashvalues: Sequence[int] | np.ndarray) -> bytes:

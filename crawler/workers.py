@@ -189,6 +189,13 @@ class _Worker:
             self.pool.restarts += kill
 
     def _loop(self) -> None:
+        # the process starts here, on this thread: the first start waits for the fork
+        # server to import and warm up (about a second), which must not stall the reactor
+        if self.process is None:
+            try:
+                self.start_process()
+            except Exception:  # the first task tries again and fails with the reason
+                logger.exception("extraction worker %d could not start", self.index)
         while True:
             task = self.pool.tasks.get()
             if task is None:
@@ -281,11 +288,11 @@ class ExtractionPool:
         self._started = False
 
     def start(self) -> ExtractionPool:
-        """Start the worker processes (else they start on their first task)."""
+        """Start the workers without waiting for them: each dispatcher thread starts its
+        process (the fork server's warm-up runs while the crawl downloads)."""
         if not self._started:
             self._started = True
             for worker in self._workers:
-                worker.start_process()
                 worker.thread.start()
         return self
 

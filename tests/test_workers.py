@@ -78,11 +78,26 @@ def test_crashing_worker_costs_one_task_and_is_replaced() -> None:
 
 def test_exception_in_task_is_reraised_and_keeps_the_worker() -> None:
     with ExtractionPool(workers=1, timeout=30) as pool:
-        pid = pool.pids()
         with pytest.raises(ValueError, match="bad page"):
             pool.submit(f"{HERE}.behave", "raise", "bad page").result(timeout=30)
+        pid = pool.pids()  # the process starts on its dispatcher thread, not in start()
+        assert len(pid) == 1
         assert pool.submit(f"{HERE}.behave", "ok", 1).result(timeout=30).value == 1
         assert pool.pids() == pid and pool.restarts == 0
+
+
+def test_start_does_not_wait_for_the_processes() -> None:
+    """start() returns at once: the fork server's warm-up must not stall the reactor."""
+    import time
+
+    pool = ExtractionPool(workers=2, timeout=30, preload=(f"{HERE}",))
+    try:
+        started = time.perf_counter()
+        pool.start()
+        assert time.perf_counter() - started < 0.2
+        assert pool.submit(f"{HERE}.behave", "ok", 7).result(timeout=60).value == 7
+    finally:
+        pool.close()
 
 
 def test_results_come_back_in_completion_order() -> None:
