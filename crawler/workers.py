@@ -403,17 +403,28 @@ class ExtractionRunner:
     @classmethod
     def from_settings(cls, settings: Any) -> ExtractionRunner:
         """Built from ``EXTRACT_FUNCTION``, ``EXTRACT_WORKERS``, ``EXTRACT_TIMEOUT``,
-        ``EXTRACT_QUEUE_SIZE`` and ``EXTRACT_MAX_TASKS_PER_WORKER``."""
-        return cls(
+        ``EXTRACT_QUEUE_SIZE``, ``EXTRACT_MAX_TASKS_PER_WORKER`` and ``EXTRACT_SWITCH_INTERVAL``."""
+        runner = cls(
             settings.get("EXTRACT_FUNCTION") or "crawler.extraction.build_record",
             settings.getint("EXTRACT_WORKERS", 0),
             settings.getfloat("EXTRACT_TIMEOUT", 20.0),
             settings.getint("EXTRACT_QUEUE_SIZE", 0),
             settings.getint("EXTRACT_MAX_TASKS_PER_WORKER", 0),
         )
+        runner.switch_interval = settings.getfloat("EXTRACT_SWITCH_INTERVAL", 0.0)
+        return runner
+
+    #: ``sys.setswitchinterval`` while a pool runs (0 keeps Python's 5 ms). A worker
+    #: that finished its page waits for a dispatcher thread here, and that thread
+    #: for the GIL, which the reactor thread gives up only every switch interval.
+    switch_interval: float = 0.0
+    _saved_interval: float | None = None
 
     def start(self) -> None:
         if self.pool is not None:
+            if self.switch_interval > 0 and self._saved_interval is None:
+                self._saved_interval = sys.getswitchinterval()
+                sys.setswitchinterval(self.switch_interval)
             self.pool.start()
 
     async def run(self, *args: Any) -> Done:
@@ -429,6 +440,9 @@ class ExtractionRunner:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
+        if self._saved_interval is not None:
+            sys.setswitchinterval(self._saved_interval)
+            self._saved_interval = None
 
     def stats(self) -> dict[str, int]:
         """Pool figures for the crawl stats (set at close)."""

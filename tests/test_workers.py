@@ -182,3 +182,27 @@ def test_slow_extraction_pauses_downloads(tmp_path, serve) -> None:
     assert len(result.records) == 40
     assert result.stat("extract/peak_in_flight") == 2
     assert 2 <= result.stat("extract/peak_waiting") <= 12
+
+
+def test_runner_sets_the_switch_interval_while_its_pool_runs() -> None:
+    import sys
+
+    from scrapy.settings import Settings
+
+    from crawler.workers import ExtractionRunner
+
+    before = sys.getswitchinterval()
+    settings = Settings(
+        {
+            "EXTRACT_FUNCTION": f"{HERE}.behave",
+            "EXTRACT_WORKERS": 2,
+            "EXTRACT_SWITCH_INTERVAL": 0.0007,
+        }
+    )
+    runner = ExtractionRunner.from_settings(settings)
+    runner.start()
+    try:
+        assert sys.getswitchinterval() == pytest.approx(0.0007)
+    finally:
+        runner.close()
+    assert sys.getswitchinterval() == before
