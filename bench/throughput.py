@@ -1,6 +1,6 @@
 """Crawl throughput against a bare trafilatura loop, on real article pages.
 
-    python bench/throughput.py [--n 500] [--scale] [--workers 0]
+    python bench/throughput.py [--n 2000] [--scale] [--workers 0]
 
 Builds N distinct article pages from ``../shared/bench/articles`` (each real page
 is served under many URLs; every copy gets a unique title and a unique number in
@@ -434,7 +434,7 @@ def report_crawl(result: dict[str, Any], n: int, server_cpu: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=500, help="pages to crawl")
+    parser.add_argument("--n", type=int, default=2000, help="pages to crawl")
     parser.add_argument("--scale", action="store_true", help="crawl N = 2,000, 5,000, 20,000")
     parser.add_argument("--sizes", help="with --scale: comma-separated N values instead")
     parser.add_argument(
