@@ -312,6 +312,14 @@ class Watch:
         return sum(s for r, s in self.cpu.values() if r == role)
 
 
+def _py_spy() -> str:
+    """py-spy from PATH, else next to this interpreter (a venv not on PATH)."""
+    import shutil
+
+    beside = Path(sys.executable).with_name("py-spy")
+    return shutil.which("py-spy") or (str(beside) if beside.exists() else "py-spy")
+
+
 def crawl(
     base: str, n: int, workdir: Path, settings: dict[str, str], profile: str | None = None
 ) -> dict[str, Any]:
@@ -338,7 +346,8 @@ def crawl(
     spy = None
     if profile:
         spy = subprocess.Popen(
-            ["py-spy", "record", "-o", profile, "--pid", str(proc.pid), "-r", "50", "--nonblocking"]
+            [_py_spy(), "record", "-o", profile, "--pid", str(proc.pid), "-r", "50"]
+            + ["--nonblocking"]
             + (["-f", "speedscope"] if profile.endswith(".json") else []),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
