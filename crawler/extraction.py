@@ -395,6 +395,7 @@ _FAST_SEQUENCE_OK = trafilatura.__version__ == "2.3.1"
 _RAW_PRUNE_NEEDLES = re.compile("mvp-post-add-|infinite|elementor-share-buttons")
 _EXTRACTOR: Extractor | None = None
 _RAW_TREE_PRUNE = [fastxpath.RAW_TREE_PRUNE, fastxpath.RAW_TREE_PRUNE_BUTTONS]
+_OVERALL_DISCARD = [fastxpath.OVERALL_DISCARD_SECTIONS, fastxpath.OVERALL_DISCARD_HIDDEN]
 _REMOVE_COMMENTS_AND_LISTS = [fastxpath.REMOVE_COMMENTS_AND_LISTS]
 # by module path: the package's ``trafilatura.baseline`` attribute is the function
 _core, _baseline, _external, _main_extractor = (
@@ -403,15 +404,9 @@ _core, _baseline, _external, _main_extractor = (
 )
 #: (trafilatura module, global) -> our matchers selecting what its expressions select
 _FAST_XPATHS: dict[tuple[Any, str], Any] = {
-    (_main_extractor, "OVERALL_DISCARD_XPATH"): [
-        fastxpath.OVERALL_DISCARD_SECTIONS,
-        fastxpath.OVERALL_DISCARD_HIDDEN,
-    ],
+    (_main_extractor, "OVERALL_DISCARD_XPATH"): _OVERALL_DISCARD,
     (_main_extractor, "BODY_XPATH"): [fastxpath.BODY_FIRST, *BODY_XPATH[1:]],
-    (_external, "OVERALL_DISCARD_XPATH"): [
-        fastxpath.OVERALL_DISCARD_SECTIONS,
-        fastxpath.OVERALL_DISCARD_HIDDEN,
-    ],
+    (_external, "OVERALL_DISCARD_XPATH"): _OVERALL_DISCARD,
     (_core, "RAW_TREE_PRUNE_XPATH"): _RAW_TREE_PRUNE,
     (_core, "REMOVE_COMMENTS_AND_LISTS_XPATH"): _REMOVE_COMMENTS_AND_LISTS,
     (_core, "REMOVE_COMMENTS_XPATH"): [fastxpath.REMOVE_COMMENTS],

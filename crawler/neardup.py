@@ -31,8 +31,7 @@ from crawler.textnorm import words
 
 #: MinHash seed; every backend and every run must use the same one.
 MINHASH_SEED = 1
-#: datasketch permutation scheme (32-bit values, stored as uint32).
-MINHASH_SCHEME = "affine32"
+#: Signatures are datasketch "affine32" MinHashes: 32-bit values.
 SIGNATURE_DTYPE = np.uint32
 #: LSH (false positive, false negative) weights. A false positive only costs one
 #: signature comparison (every candidate is checked against the threshold), a

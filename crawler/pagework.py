@@ -25,8 +25,6 @@ from crawler.extract_options import Skip
 from crawler.items import FetchedPage
 from crawler.workers import resolve
 
-_functions: dict[str, Any] = {}
-
 
 def decoded(page: FetchedPage) -> FetchedPage | Skip:
     """``page`` with its raw ``body`` decoded into ``html``; unchanged when already decoded."""
@@ -43,7 +41,4 @@ def extract_page(function: str, page: FetchedPage, options: Any) -> Any:
     ready = decoded(page)
     if isinstance(ready, Skip):
         return ready
-    fn = _functions.get(function)
-    if fn is None:
-        fn = _functions[function] = resolve(function)
-    return fn(ready, options)
+    return resolve(function)(ready, options)

@@ -41,7 +41,7 @@ def words(text: str) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def word_len(text: str) -> int:
     """``len(words(text))``, memoised: extraction asks it of the same lines several times."""
-    return len(_WORD.findall(text.casefold()))
+    return len(words(text))
 
 
 def word_count(text: str) -> int:

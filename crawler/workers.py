@@ -33,6 +33,7 @@ come back in completion order.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import logging
 import multiprocessing
@@ -74,8 +75,9 @@ class Done:
     seconds: float
 
 
+@functools.cache
 def resolve(dotted: str) -> Callable[..., Any]:
-    """The object named by ``package.module.name``."""
+    """The object named by ``package.module.name`` (looked up once per process)."""
     module_name, _, attr = dotted.rpartition(".")
     if not module_name:
         raise ValueError(f"not a dotted path: {dotted!r}")
@@ -87,7 +89,6 @@ def _worker_main(conn: Connection, preload: tuple[str, ...]) -> None:
     for name in preload:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    functions: dict[str, Callable[..., Any]] = {}
     while True:
         try:
             message = conn.recv()
@@ -98,10 +99,7 @@ def _worker_main(conn: Connection, preload: tuple[str, ...]) -> None:
         dotted, args = message
         started = time.perf_counter()
         try:
-            fn = functions.get(dotted)
-            if fn is None:
-                fn = functions[dotted] = resolve(dotted)
-            reply: tuple[bool, Any, float] = (True, fn(*args), 0.0)
+            reply: tuple[bool, Any, float] = (True, resolve(dotted)(*args), 0.0)
         except Exception as exc:  # the caller re-raises it
             reply = (False, exc, 0.0)
         reply = (reply[0], reply[1], time.perf_counter() - started)
@@ -382,9 +380,15 @@ class ExtractionRunner:
         timeout: float = 20.0,
         queue_size: int = 0,
         max_tasks: int = 0,
+        switch_interval: float = 0.0,
     ) -> None:
         self.function = function
         self.workers = default_workers(workers)
+        #: ``sys.setswitchinterval`` while a pool runs (0 keeps Python's 5 ms). A worker
+        #: that finished its page waits for a dispatcher thread here, and that thread
+        #: for the GIL, which the reactor thread gives up only every switch interval.
+        self.switch_interval = switch_interval
+        self._saved_interval: float | None = None
         self.pool: ExtractionPool | None = None
         self._local: Callable[..., Any] | None = None
         if self.workers == 1:
@@ -404,21 +408,14 @@ class ExtractionRunner:
     def from_settings(cls, settings: Any) -> ExtractionRunner:
         """Built from ``EXTRACT_FUNCTION``, ``EXTRACT_WORKERS``, ``EXTRACT_TIMEOUT``,
         ``EXTRACT_QUEUE_SIZE``, ``EXTRACT_MAX_TASKS_PER_WORKER`` and ``EXTRACT_SWITCH_INTERVAL``."""
-        runner = cls(
+        return cls(
             settings.get("EXTRACT_FUNCTION") or "crawler.extraction.build_record",
             settings.getint("EXTRACT_WORKERS", 0),
             settings.getfloat("EXTRACT_TIMEOUT", 20.0),
             settings.getint("EXTRACT_QUEUE_SIZE", 0),
             settings.getint("EXTRACT_MAX_TASKS_PER_WORKER", 0),
+            settings.getfloat("EXTRACT_SWITCH_INTERVAL", 0.0),
         )
-        runner.switch_interval = settings.getfloat("EXTRACT_SWITCH_INTERVAL", 0.0)
-        return runner
-
-    #: ``sys.setswitchinterval`` while a pool runs (0 keeps Python's 5 ms). A worker
-    #: that finished its page waits for a dispatcher thread here, and that thread
-    #: for the GIL, which the reactor thread gives up only every switch interval.
-    switch_interval: float = 0.0
-    _saved_interval: float | None = None
 
     def start(self) -> None:
         if self.pool is not None:
