@@ -26,6 +26,7 @@ crawl that must lose nothing needs on top of it:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 import time
@@ -46,12 +47,18 @@ from crawler.state.redis import PROCESS_ID, redis_client
 
 logger = logging.getLogger(__name__)
 
-# KEYS: queue, inflight; ARGV: now -> [data, score] or nil
+# KEYS: queue, inflight, last pop; ARGV: pop token -> [data, score] or nil
+# The client retries a call whose reply a Redis restart swallowed: the retry
+# carries the same token and gets the same request back, instead of popping a
+# second one and stranding the first in this worker's in-flight hash for good.
 _POP = """
+local last = redis.call('HMGET', KEYS[3], 'token', 'data', 'score')
+if last[1] == ARGV[1] then return {last[2], last[3]} end
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #r == 0 then return nil end
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[2], r[1], r[2])
+redis.call('HSET', KEYS[3], 'token', ARGV[1], 'data', r[1], 'score', r[2])
 return r
 """
 
@@ -62,14 +69,14 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
-# KEYS: inflight, queue, workers, heartbeat; ARGV: worker id, only_if_dead ('1'/'0')
+# KEYS: inflight, queue, workers, heartbeat, last pop; ARGV: worker id, only_if_dead ('1'/'0')
 _REQUEUE = """
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 local items = redis.call('HGETALL', KEYS[1])
 for i = 1, #items, 2 do
   redis.call('ZADD', KEYS[2], items[i + 1], items[i])
 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[5])
 if ARGV[2] == '1' then redis.call('SREM', KEYS[3], ARGV[1]) end
 return #items / 2
 """
@@ -93,6 +100,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         self._push = server.register_script(_PUSH)
         self._requeue = server.register_script(_REQUEUE)
         self._active: dict[int, tuple[Request, bytes]] = {}
+        self._pop_tokens = itertools.count(1)
         self._broken = False
         self._idle_since: float | None = None
         self._loops: list[task.LoopingCall] = []
@@ -177,6 +185,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
                     self.queue.key,
                     self._key("workers"),
                     self._key("worker", self.worker),
+                    self._key("lastpop", self.worker),
                 ],
                 args=[self.worker, "0"],
             )
@@ -219,7 +228,12 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
             return None
         try:
             popped = self._pop(
-                keys=[self.queue.key, self._key("inflight", self.worker)], args=[time.time()]
+                keys=[
+                    self.queue.key,
+                    self._key("inflight", self.worker),
+                    self._key("lastpop", self.worker),
+                ],
+                args=[next(self._pop_tokens)],
             )
         except redis.exceptions.RedisError as exc:
             self._fail(exc)
@@ -312,6 +326,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
                     self.queue.key,
                     self._key("workers"),
                     self._key("worker", worker),
+                    self._key("lastpop", worker),
                 ],
                 args=[worker, "1"],
             )

@@ -9,9 +9,12 @@ skips the test, saying why, only when the ``redis-server`` binary is missing.
 
 from __future__ import annotations
 
+import contextlib
+import select
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,3 +120,85 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+class ReplyDroppingProxy:
+    """A TCP proxy in front of a real redis-server that swallows chosen replies.
+
+    Every connection is relayed byte for byte, except that a client request
+    containing ``marker`` (e.g. a Lua script's SHA1) is forwarded, the server's
+    reply is awaited and thrown away, and the client's connection is closed: what
+    a client sees when Redis dies after running its command but before replying.
+    ``drop_every`` picks which of the matching requests (1st, then every n-th) lose
+    their reply, up to ``max_drops``.
+    """
+
+    def __init__(self, target_port: int, marker: bytes, drop_every: int = 1, max_drops: int = 1):
+        self.target_port = target_port
+        self.marker = marker
+        self.drop_every = drop_every
+        self.max_drops = max_drops
+        self.seen = 0
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port = int(self._listener.getsockname()[1])
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _should_drop(self, data: bytes) -> bool:
+        if self.marker not in data:
+            return False
+        with self._lock:
+            self.seen += 1
+            if self.dropped >= self.max_drops or (self.seen - 1) % self.drop_every:
+                return False
+            self.dropped += 1
+            return True
+
+    def _relay(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        except OSError:
+            client.close()
+            return
+        pair = [client, upstream]
+        try:
+            while True:
+                readable, _, _ = select.select(pair, [], [], 1.0)
+                if self._closed:
+                    return
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    if sock is client:
+                        upstream.sendall(data)
+                        if self._should_drop(data):
+                            upstream.settimeout(10)
+                            upstream.recv(65536)  # the command ran; its reply is lost
+                            return
+                    else:
+                        client.sendall(data)
+        except OSError:
+            return
+        finally:
+            for sock in pair:
+                with contextlib.suppress(OSError):
+                    sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()

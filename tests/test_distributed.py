@@ -10,20 +10,27 @@ and workers started without a start URL that take one pushed to Redis.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from crawler.redis_scheduler import _POP
 from tests.articles import article_html, sitemap_xml
 from tests.conftest import ROOT, crawl_command
-from tests.redis_server import RedisServer, redis_server  # noqa: F401  (fixture)
+from tests.redis_server import (  # noqa: F401  (fixture)
+    RedisServer,
+    ReplyDroppingProxy,
+    redis_server,
+)
 from tests.server import FixtureServer
 
 ARTICLES = 300
@@ -58,6 +65,8 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Worker:
     """One `scrapy crawl news` worker process in distributed mode."""
 
+    started: list[Worker] = []  # killed after each test, so a failed test leaves none behind
+
     def __init__(self, tmp: Path, redis_url: str, start: str, worker_id: str, **extra: str):
         settings = {
             "DISTRIBUTED": "1",
@@ -77,6 +86,7 @@ class Worker:
             stderr=self.log_path.open("w"),
             env={**os.environ, "PYTHONHASHSEED": "0"},
         )
+        Worker.started.append(self)
 
     def wait(self, timeout: float = 180) -> int:
         return self.proc.wait(timeout=timeout)
@@ -87,6 +97,15 @@ class Worker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test() -> Iterator[None]:
+    yield
+    while Worker.started:
+        worker = Worker.started.pop()
+        if worker.proc.poll() is None:
+            worker.kill()
 
 
 def output_records(tmp: Path) -> tuple[list[dict[str, Any]], list[Path]]:
@@ -188,6 +207,30 @@ def test_redis_restart_mid_crawl_is_retried_without_loss_or_repeat(
         assert codes == [0, 0], workers[0].log()[-3000:]
         assert_every_article_once(tmp_path, site, SMALL)
         assert all(s.get("distributed/redis_unavailable", 0) == 0 for s in stats_of(tmp_path))
+
+
+def test_a_pop_whose_reply_redis_lost_is_retried_without_stranding_a_request(
+    tmp_path: Path,
+    small_site: Path,
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    # Redis ran the pop (request moved to this worker's in-flight hash) but the
+    # reply never arrived, as when it dies mid-call: the client's retry must get
+    # that same request back. A second pop would leave the first in flight for
+    # good, and the shared frontier would never look quiet (the worker hangs).
+    sha = hashlib.sha1(_POP.encode()).hexdigest().encode()
+    proxy = ReplyDroppingProxy(redis_server.port, sha, drop_every=20, max_drops=4)
+    try:
+        with FixtureServer(small_site) as site:
+            worker = Worker(tmp_path, redis_server.url, site.base + "/", "w0", REDIS_URL=proxy.url)
+            assert worker.wait(timeout=120) == 0, worker.log()[-3000:]
+            assert proxy.dropped >= 2, proxy.seen
+            assert_every_article_once(tmp_path, site, SMALL)
+        client = redis_server.client()
+        assert client.keys("news:inflight:*") == [] and client.keys("news:lastpop:*") == []
+        client.close()
+    finally:
+        proxy.close()
 
 
 def test_long_redis_outage_stops_workers_clearly_and_a_rerun_completes(
