@@ -348,7 +348,8 @@ def crawl(
         spy = subprocess.Popen(
             [_py_spy(), "record", "-o", profile, "--pid", str(proc.pid), "-r", "50"]
             + ["--nonblocking"]
-            + (["-f", "speedscope"] if profile.endswith(".json") else []),
+            + (["-f", "speedscope"] if profile.endswith(".json") else [])
+            + (["-f", "raw"] if profile.endswith(".txt") else []),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -454,7 +455,7 @@ def main() -> int:
         "-s", dest="settings", action="append", default=[], help="extra NAME=VALUE crawl settings"
     )
     parser.add_argument("--keep", action="store_true", help="keep the output directory")
-    parser.add_argument("--profile", help="py-spy the crawl process into this file (.svg/.json)")
+    parser.add_argument("--profile", help="py-spy the crawl process into this file (.svg flame graph, .json speedscope, .txt collapsed stacks)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

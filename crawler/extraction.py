@@ -392,7 +392,9 @@ def _run_trafilatura(
 _FAST_SEQUENCE_OK = trafilatura.__version__ == "2.3.1"
 #: Substrings one of which any element matched by RAW_TREE_PRUNE_XPATH has in its
 #: class or id; a page whose markup has none of them skips that prune's XPath.
-_RAW_PRUNE_NEEDLES = re.compile("mvp-post-add-|infinite|elementor-share-buttons")
+#: (Three substring searches: a regex alternation of them scans a 170 kB page five
+#: times slower, 0.7 ms.)
+_RAW_PRUNE_NEEDLES = ("mvp-post-add-", "infinite", "elementor-share-buttons")
 _EXTRACTOR: Extractor | None = None
 _RAW_TREE_PRUNE = [fastxpath.RAW_TREE_PRUNE, fastxpath.RAW_TREE_PRUNE_BUTTONS]
 _OVERALL_DISCARD = [fastxpath.OVERALL_DISCARD_SECTIONS, fastxpath.OVERALL_DISCARD_HIDDEN]
@@ -493,7 +495,7 @@ def _fast_sequence(tree: HtmlElement, url: str, html: str | None) -> etree._Elem
     """trafilatura's fast-mode body of ``tree`` (pruned in place), or None."""
     options = _fast_extractor(url)
     is_forum = _forum_thread_page(tree)
-    if html is None or _RAW_PRUNE_NEEDLES.search(html):
+    if html is None or any(needle in html for needle in _RAW_PRUNE_NEEDLES):
         tree = prune_unwanted_nodes(tree, _RAW_TREE_PRUNE)
     if not is_forum:
         tree = prune_unwanted_nodes(tree, _REMOVE_COMMENTS_AND_LISTS)

@@ -215,3 +215,22 @@ def test_ngram_extraction_equals_langdetect_on_varied_text() -> None:
         detector = factory.create()
         detector.text = text
         assert _extract_ngrams(text, ours) == detector._extract_ngrams()
+
+
+def test_profiles_load_as_langdetect_loads_them() -> None:
+    """The direct profile loader gives langdetect's languages, n-grams (in order) and
+    probabilities, bit for bit."""
+    import numpy as np
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    from crawler.language import _get_factory, _load_profiles
+
+    reference = _langdetect_factory()
+    table = reference.word_lang_prob_map
+    langlist, rows, matrix = _load_profiles(PROFILES_DIRECTORY)
+    assert langlist == reference.langlist
+    assert list(rows) == list(table) and list(rows.values()) == list(range(len(table)))
+    expected = np.array(list(table.values()), dtype=np.float64)
+    assert matrix.shape == expected.shape
+    assert matrix.tobytes() == expected.tobytes()
+    assert _get_factory().langlist == reference.langlist
