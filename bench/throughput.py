@@ -455,7 +455,11 @@ def main() -> int:
         "-s", dest="settings", action="append", default=[], help="extra NAME=VALUE crawl settings"
     )
     parser.add_argument("--keep", action="store_true", help="keep the output directory")
-    parser.add_argument("--profile", help="py-spy the crawl process into this file (.svg flame graph, .json speedscope, .txt collapsed stacks)")
+    parser.add_argument(
+        "--profile",
+        help="py-spy the crawl process into this file "
+        "(.svg flame graph, .json speedscope, .txt collapsed stacks)",
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

@@ -54,6 +54,7 @@ EXTRACT_FALLBACK = True  # retry with readability/jusText comparison when trafil
 EXTRACT_QUEUE_SIZE = 0  # pages handed to the worker pool at once (0 = 2 x workers); more wait, pausing downloads
 EXTRACT_FUNCTION = "crawler.extraction.build_record"  # dotted path of the picklable page -> record function the workers run
 EXTRACT_SWITCH_INTERVAL = 0.0005  # seconds between GIL hand-overs in the crawl process while a worker pool runs (Python's 0.005): finished workers get their next page sooner (2,000-page bench: +2 %); 0 keeps Python's
+EXTRACT_EARLY_START = True  # start the workers' fork server (trafilatura imports, language profiles) as the crawler is built, not when the spider opens: the first record comes sooner (crawler/extensions/early_pool.py)
 EXTRACT_MAX_TASKS_PER_WORKER = 10000  # replace a worker process after this many pages (bounds leaks: a worker plateaus near 100 MB of its own; each replacement refills its caches, about 1 ms per page for its first few hundred); 0 = never
 EXTRACT_MAX_WAITING = 0  # pages awaiting extraction before new downloads pause (0 = 4 x workers)
 
@@ -154,6 +155,7 @@ EXTENSIONS_BASE = {
     if name.rsplit(".", 1)[-1] not in ("RemoteControl", "TelnetConsole")
 }
 EXTENSIONS = {
+    "crawler.extensions.early_pool.EarlyForkServer": -100,
     "scrapy.extensions.logstats.LogStats": None,
     "crawler.extensions.progress.ProgressLog": 0,
     "crawler.extensions.gc_tuning.CollectorTuning": 0,

@@ -135,6 +135,28 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def start_fork_server(preload: tuple[str, ...]) -> bool:
+    """Start this process's fork server now, preloading ``preload``, without waiting
+    for its imports (they run in the server while the caller goes on).
+
+    The first worker a pool starts then forks from a server that began warming up
+    earlier. False where there is no fork server (``spawn`` platforms) or it is
+    already running.
+    """
+    ctx = _context()
+    if ctx.get_start_method() != "forkserver":
+        return False
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    if getattr(server, "_forkserver_pid", None) is not None:
+        return False
+    ctx.set_forkserver_preload([__name__, *preload])  # type: ignore[attr-defined]
+    with _main_module_hidden():
+        server.ensure_running()
+    return True
+
+
 class _Worker:
     """One worker process, its pipe, and the thread that feeds it tasks."""
 
@@ -395,14 +417,15 @@ class ExtractionRunner:
             resolve(function)  # a wrong EXTRACT_FUNCTION fails here, not on the first page
             self._local = resolve(PAGE_TASK)
         else:
-            modules = {m: None for m in (_module(PAGE_TASK), _module(function))}
             self.pool = ExtractionPool(
-                self.workers,
-                timeout,
-                queue_size,
-                max_tasks,
-                preload=(*PRELOAD, *modules, WARM_MODULE),
+                self.workers, timeout, queue_size, max_tasks, preload=self.preload(function)
             )
+
+    @staticmethod
+    def preload(function: str) -> tuple[str, ...]:
+        """What the fork server of an extraction pool running ``function`` imports."""
+        modules = {m: None for m in (_module(PAGE_TASK), _module(function))}
+        return (*PRELOAD, *modules, WARM_MODULE)
 
     @classmethod
     def from_settings(cls, settings: Any) -> ExtractionRunner:
