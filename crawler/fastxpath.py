@@ -464,12 +464,13 @@ _COOKIE_CONSENT = _search(
     "|consent[-_]?(?:banner|manager|sdk)|borlabs|cookiebot|cmplz|onetrust|moove[-_]?gdpr",
     re.IGNORECASE,
 )
-_BASIC_TAGS = frozenset(("aside", "fencedframe", "footer", "script", "style", "svg", "template"))
+#: Tags ``BASIC_CLEAN`` removes whatever their attributes
+BASIC_TAGS = frozenset(("aside", "fencedframe", "footer", "script", "style", "svg", "template"))
 
 
 def _basic_key(elem: Any) -> tuple[Any, ...] | None:
     tag = elem.tag
-    if tag in _BASIC_TAGS:
+    if tag in BASIC_TAGS:
         return (True,)
     if not elem.attrib:
         return None

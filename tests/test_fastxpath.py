@@ -188,3 +188,22 @@ def test_page_text_equals_trafilatura_html2txt() -> None:
             trees.append(tree)
     for tree in trees:
         assert _page_text(tree) == html2txt(tree)
+
+
+def test_page_text_bound_is_never_below_the_page_text() -> None:
+    """The escalation check's cheap bound holds on real pages and odd markup (nested
+    removed blocks, control characters, soft hyphens, minified block runs)."""
+    from crawler.extraction import _page_text, _page_text_bound
+
+    rnd = random.Random(11)
+    real = [tree for _, tree in _trees()]
+    trees = list(real)
+    for _ in range(1500):
+        tree = parse_html(f"<html><body>{_random_page(rnd)}</body></html>")
+        if tree is not None:
+            trees.append(tree)
+    for tree in trees:
+        assert _page_text_bound(tree) >= len(_page_text(tree))
+    # and on real pages close enough to settle most checks without the exact measure
+    tight = sum(_page_text_bound(t) <= 1.5 * len(_page_text(t)) for t in real)
+    assert tight > 0.8 * len(real)
