@@ -798,14 +798,15 @@ def _author_from_markup(tree: HtmlElement) -> str | None:
     Elements inside comment, sidebar, date or figure blocks are ignored, and such
     blocks nested in a byline do not count towards its text (their tails do).
     """
-    discard: set[Any] = set()
-    for expression in fastxpath.AUTHOR_DISCARD:
-        discard.update(expression(tree))
+    # AUTHOR_DISCARD is tested on each candidate's ancestors and descendants only,
+    # not evaluated over the whole page first (usually the first candidate wins)
+    discarded = fastxpath.author_discarded
     for expression in fastxpath.AUTHOR_BYLINES:
         for elem in expression(tree):
-            if elem in discard or any(a in discard for a in elem.iterancestors()):
+            if discarded(elem, tree) or any(discarded(a, tree) for a in elem.iterancestors()):
                 continue
-            content = trim(" ".join(_text_outside(elem, discard)))
+            inside = {d for d in elem.iterdescendants() if discarded(d, tree)}
+            content = trim(" ".join(_text_outside(elem, inside)))
             if content and 2 < len(content) < 120:
                 return normalize_authors(None, content)
     return None

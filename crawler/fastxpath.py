@@ -88,6 +88,20 @@ class _Matcher:
                 out.append(elem)
         return out
 
+    def matches(self, elem: Any) -> bool:
+        """Whether ``elem`` is one this matcher selects (given it lies in its scope)."""
+        if self.tags != (etree.Element,) and elem.tag not in self.tags:
+            return False
+        if not isinstance(elem.tag, str):
+            return False
+        key = self.key(elem)
+        if key is None:
+            return False
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = self.test(key)
+        return hit
+
 
 def _search(pattern: str, flags: int = 0) -> Callable[[str], bool]:
     compiled = re.compile(pattern, flags)
@@ -456,6 +470,15 @@ AUTHOR_DISCARD = [
     ),
     etree.XPath("//time|//figure"),
 ]
+
+
+def author_discarded(elem: Any, root: Any) -> bool:
+    """Whether ``AUTHOR_DISCARD`` evaluated on ``root`` selects ``elem`` (an element of
+    root's document), without evaluating it on the whole tree."""
+    if elem.tag in ("time", "figure"):
+        return True
+    return elem is not root and AUTHOR_DISCARD[0].matches(elem)
+
 
 # --- baseline: the page text trafilatura measures an extraction against ------------
 

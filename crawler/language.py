@@ -126,7 +126,19 @@ def _detect_block(detector: Detector) -> None:
     weight_base = detector.BASE_FREQ
     limit, threshold = detector.ITERATION_LIMIT, detector.CONV_THRESHOLD
     matrix = _matrix
-    choice = rnd.choice
+    # ``rnd.choice(ngrams)`` without its two Python frames: CPython's
+    # ``Random.choice`` is ``seq[self._randbelow(len(seq))]``, and ``_randbelow`` draws
+    # ``n.bit_length()`` random bits until they fall below ``n`` (the same draws)
+    getrandbits = rnd.getrandbits
+    count = len(ngrams)
+    bits = count.bit_length()
+
+    def choice(seq: list[str]) -> str:
+        r = getrandbits(bits)
+        while r >= count:
+            r = getrandbits(bits)
+        return seq[r]
+
     for _ in range(detector.n_trial):
         if detector.prior_map is not None:
             prob = np.array(detector.prior_map, dtype=np.float64)

@@ -207,3 +207,68 @@ def test_page_text_bound_is_never_below_the_page_text() -> None:
     # and on real pages close enough to settle most checks without the exact measure
     tight = sum(_page_text_bound(t) <= 1.5 * len(_page_text(t)) for t in real)
     assert tight > 0.8 * len(real)
+
+
+def _author_reference(tree: Any) -> str | None:
+    """The byline search as it was with AUTHOR_DISCARD evaluated over the whole page."""
+    from trafilatura.metadata import normalize_authors
+    from trafilatura.utils import trim
+
+    from crawler.extraction import _text_outside
+
+    discard: set[Any] = set()
+    for expression in fx.AUTHOR_DISCARD:
+        discard.update(expression(tree))
+    for expression in fx.AUTHOR_BYLINES:
+        for elem in expression(tree):
+            if elem in discard or any(a in discard for a in elem.iterancestors()):
+                continue
+            content = trim(" ".join(_text_outside(elem, discard)))
+            if content and 2 < len(content) < 120:
+                return normalize_authors(None, content)
+    return None
+
+
+def _random_byline_page(rnd: random.Random, depth: int = 0) -> str:
+    tags = ["div", "span", "a", "p", "section", "time", "figure", "h3", "author", "li"]
+    attrs = [
+        "",
+        ' class="byline"',
+        ' class="author"',
+        ' itemprop="author"',
+        ' rel="author"',
+        ' class="comments"',
+        ' class="sidebar"',
+        ' id="comments"',
+        ' data-component="Figure"',
+        ' class="meta-date"',
+        ' class="posted-by writer"',
+    ]
+    names = ["", "By Ann Lee", " and ", "Bo Chen", "12 May", "Share", "  "]
+    out = rnd.choice(names)
+    if depth > 3:
+        return out
+    for _ in range(rnd.randint(0, 3)):
+        tag = rnd.choice(tags)
+        out += f"<{tag}{rnd.choice(attrs)}>{_random_byline_page(rnd, depth + 1)}</{tag}>"
+        out += rnd.choice(names)
+    return out
+
+
+def test_byline_search_equals_the_whole_page_discard_version() -> None:
+    """Testing AUTHOR_DISCARD on a candidate's ancestors and descendants finds the
+    authors that evaluating it over the whole page first found."""
+    from crawler.extraction import _author_from_markup
+
+    rnd = random.Random(5)
+    trees = [tree for _, tree in _trees()]
+    for _ in range(2000):
+        tree = parse_html(f"<html><body>{_random_byline_page(rnd)}</body></html>")
+        if tree is not None:
+            trees.append(tree)
+    found = 0
+    for tree in trees:
+        expected = _author_reference(tree)
+        assert _author_from_markup(tree) == expected
+        found += expected is not None
+    assert found > 300  # the random pages do exercise bylines
