@@ -5,6 +5,9 @@ Order of evidence, strongest first:
 1. a byte-order mark (it wins over any declaration);
 2. pure ASCII (every ASCII-compatible charset agrees);
 3. valid UTF-8 with multi-byte sequences (legacy text is almost never valid UTF-8);
+   Valid UTF-8 that reads as double-encoded ("CafÃ©") is repaired (re-encoded
+   as cp1252 and read as UTF-8 again) or, when that fails, refused: no other
+   charset reads such bytes better;
 4. the charsets declared in the HTTP header, then in ``<meta>`` / the XML
    declaration, each accepted only when it decodes strictly *and* the text does
    not read as mojibake;
@@ -118,6 +121,30 @@ def double_encoded(text: str) -> bool:
     return redecoded >= 2 and redecoded >= 0.3 * len(foreign)
 
 
+def _single_byte(error: UnicodeError) -> tuple[bytes, int]:
+    """Codec error handler: U+0080-U+00FF to the byte of the same value (the five
+    bytes cp1252 leaves undefined come back from a browser's decoding as these)."""
+    assert isinstance(error, UnicodeEncodeError)
+    chunk = error.object[error.start : error.end]
+    if all(ord(ch) < 0x100 for ch in chunk):
+        return chunk.encode("latin-1"), error.end
+    raise error
+
+
+codecs.register_error("cleanwire-single-byte", _single_byte)
+
+
+def undo_double_encoding(text: str) -> str | None:
+    """``text`` with its double encoding undone: re-encoded with the single-byte charset
+    it was wrongly decoded with (cp1252, its gaps as latin-1) and read as UTF-8 again.
+    None when the whole text does not turn back into valid UTF-8 (a page that mixes
+    double-encoded and sound text, or lost bytes to U+FFFD)."""
+    try:
+        return text.encode("cp1252", "cleanwire-single-byte").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+
+
 def looks_clean(text: str, valid_utf8: bool = False) -> bool:
     """False when decoded text reads as mojibake or carries control characters.
 
@@ -187,8 +214,15 @@ def decode_html(body: bytes, content_type: str | None = None) -> str | None:
         # every ASCII-compatible charset reads it the same (ISO-2022 uses ESC, UTF-16 NUL)
         return body.decode("ascii")
     text = _strict(body, "utf-8")
-    if text is not None and looks_clean(text, valid_utf8=True):
-        return text
+    if text is not None:
+        if looks_clean(text, valid_utf8=True):
+            return text
+        if double_encoded(visible_sample(text)):
+            # Valid UTF-8 that reads as "CafÃ©": no legacy charset reads these bytes
+            # better (a detector would offer e.g. EUC-KR, turning German into Korean
+            # garbage). Undo the double encoding, or give up on the page.
+            repaired = undo_double_encoding(text)
+            return repaired if repaired is not None and looks_clean(repaired, True) else None
     for encoding in declared:
         if encoding.replace("-", "").replace("_", "") in {"utf8", "ascii"}:
             continue

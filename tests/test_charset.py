@@ -174,5 +174,34 @@ def test_valid_utf8_japanese_with_fullwidth_symbols_is_not_mistaken_for_mojibake
 def test_double_encoded_utf8_is_recognised_as_mojibake() -> None:
     text = "Café au lait — naïve résumé, déjà vu."
     garbled = text.encode("utf-8").decode("cp1252")
-    body = f"<html><body><p>{garbled}</p></body></html>".encode()
-    assert decode_html(body, "text/html; charset=utf-8") is None
+    assert not looks_clean(f"<html><body><p>{garbled}</p></body></html>", valid_utf8=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Café au lait — naïve résumé, déjà vu.",
+        # German: charset-normalizer reads these bytes as EUC-KR with little "mess"
+        "Händler äußerten Kritik an der Entscheidung über die Gebühren für Straßenbahnen. " * 4,
+        "Größere Städte müssen künftig mehr für Lärmschutz ausgeben, heißt es. “Zitat” " * 5,
+    ],
+)
+def test_double_encoded_utf8_is_repaired(text: str) -> None:
+    """UTF-8 decoded as cp1252 and encoded again comes back as the original text, also
+    when the decoder mapped cp1252's undefined bytes to C1 controls (as browsers do)."""
+    page = f"<html><head><title>t</title></head><body><p>{text}</p></body></html>"
+    garbled = "".join(
+        chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+        for b in page.encode("utf-8")
+    )
+    for content_type in ("text/html; charset=utf-8", "text/html", None):
+        assert decode_html(garbled.encode("utf-8"), content_type) == page
+
+
+def test_double_encoded_utf8_that_lost_bytes_is_undecodable() -> None:
+    """Once the bad decoding replaced bytes by U+FFFD the text cannot come back: skip it,
+    and never let another charset read it (German as EUC-KR)."""
+    page = "<html><body><p>" + "Größere Städte zahlen mehr für Lärmschutz, heißt es. ”" * 5
+    lossy = page.encode("utf-8").decode("cp1252", "replace").encode("utf-8")
+    assert decode_html(lossy, "text/html; charset=utf-8") is None
+    assert decode_html(lossy, None) is None

@@ -35,6 +35,7 @@ JAPANESE = (
     "増設が含まれている。知事は記者会見で「住民の安全を最優先に考えた」と述べた。"
 )
 GERMAN = "Anwohner begrüßten die Entscheidung, Händler äußerten Kritik an der Brücke."
+GERMAN_DOUBLE = "Fahrgäste ärgerten sich über höhere Gebühren für Straßenbahnen in München."
 
 
 def _with_paragraph(url: str, seed: int, text: str, charset: str = "utf-8") -> str:
@@ -151,6 +152,7 @@ def _charset_site(serve: Any) -> tuple[Any, list[str]]:
         "shift_jis": "/news/2026/05/02/tokyo-shelters.html",
         "utf8": "/news/2026/05/03/elbe-bridge.html",
         "double": "/news/2026/05/04/double-encoded.html",
+        "lossy": "/news/2026/05/06/double-encoded-lossy.html",
         "noise": "/news/2026/05/05/noise.html",
     }
     url = server.url
@@ -167,11 +169,22 @@ def _charset_site(serve: Any) -> tuple[Any, list[str]]:
     server.route(
         paths["utf8"], _with_paragraph(url(paths["utf8"]), 13, GERMAN), "text/html; charset=utf-8"
     )
-    # UTF-8 that was decoded as cp1252 and encoded again ("CafÃ©")
-    double = "<html><body><p>Café au lait — naïve résumé, déjà vu.</p></body></html>"
+    # UTF-8 that was decoded as cp1252 (browser-style: C1 controls for its undefined
+    # bytes) and encoded again ("CafÃ©"): repaired
+    double = _with_paragraph(url(paths["double"]), 14, GERMAN_DOUBLE).encode("utf-8")
     server.route(
         paths["double"],
-        double.encode("utf-8").decode("cp1252", "replace").encode("utf-8"),
+        "".join(
+            chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+            for b in double
+        ).encode("utf-8"),
+        "text/html; charset=utf-8",
+    )
+    # the same, but the bad decoding replaced bytes by U+FFFD: lost, so skipped
+    lossy = "<html><body><p>Café au lait — naïve résumé, déjà vu. ”Zitat”</p></body></html>"
+    server.route(
+        paths["lossy"],
+        lossy.encode("utf-8").decode("cp1252", "replace").encode("utf-8"),
         "text/html; charset=utf-8",
     )
     rng = random.Random(5)
@@ -207,11 +220,12 @@ def test_legacy_charsets_give_the_same_records_in_process_and_in_workers(tmp_pat
     for result in (single, pooled):
         assert result.returncode == 0, result.log[-3000:]
         texts = {r["url"]: r["text"] for r in result.records}
-        assert set(texts) == set(urls[:3])
+        assert set(texts) == set(urls[:4])
         assert "Правительство Москвы" in texts[urls[0]]
         assert "東京都は月曜日" in texts[urls[1]]
         assert "Händler äußerten Kritik" in texts[urls[2]]
-        # the double-encoded and the random-bytes page are skipped, not written as mojibake
+        assert GERMAN_DOUBLE in texts[urls[3]]  # repaired, not read as another charset
+        # the lossy double-encoded and the random-bytes page are skipped, not mojibake
         assert result.stat("skip/undecodable") == 2
     assert _comparable(pooled.records) == _comparable(single.records)
     skips = {k: v for k, v in single.stats.items() if k.startswith(("skip/", "drop/"))}
