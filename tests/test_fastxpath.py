@@ -174,19 +174,24 @@ def _random_page(rnd: random.Random, depth: int = 0) -> str:
     return out
 
 
+def _with_random_pages(make: Callable[[random.Random], str], seed: int, count: int) -> list[Any]:
+    """Every real page's tree, then ``count`` random pages built by ``make``."""
+    rnd = random.Random(seed)
+    trees = [tree for _, tree in _trees()]
+    for _ in range(count):
+        tree = parse_html(f"<html><body>{make(rnd)}</body></html>")
+        if tree is not None:
+            trees.append(tree)
+    return trees
+
+
 def test_page_text_equals_trafilatura_html2txt() -> None:
     """The escalation check's page measure, read without copying the tree, is html2txt's."""
     from trafilatura.baseline import html2txt
 
     from crawler.extraction import _page_text
 
-    rnd = random.Random(3)
-    trees = [tree for _, tree in _trees()]
-    for _ in range(600):
-        tree = parse_html(f"<html><body>{_random_page(rnd)}</body></html>")
-        if tree is not None:
-            trees.append(tree)
-    for tree in trees:
+    for tree in _with_random_pages(_random_page, 3, 600):
         assert _page_text(tree) == html2txt(tree)
 
 
@@ -195,15 +200,9 @@ def test_page_text_bound_is_never_below_the_page_text() -> None:
     removed blocks, control characters, soft hyphens, minified block runs)."""
     from crawler.extraction import _page_text, _page_text_bound
 
-    rnd = random.Random(11)
-    real = [tree for _, tree in _trees()]
-    trees = list(real)
-    for _ in range(1500):
-        tree = parse_html(f"<html><body>{_random_page(rnd)}</body></html>")
-        if tree is not None:
-            trees.append(tree)
-    for tree in trees:
+    for tree in _with_random_pages(_random_page, 11, 1500):
         assert _page_text_bound(tree) >= len(_page_text(tree))
+    real = [tree for _, tree in _trees()]
     # and on real pages close enough to settle most checks without the exact measure
     tight = sum(_page_text_bound(t) <= 1.5 * len(_page_text(t)) for t in real)
     assert tight > 0.8 * len(real)
@@ -260,14 +259,8 @@ def test_byline_search_equals_the_whole_page_discard_version() -> None:
     authors that evaluating it over the whole page first found."""
     from crawler.extraction import _author_from_markup
 
-    rnd = random.Random(5)
-    trees = [tree for _, tree in _trees()]
-    for _ in range(2000):
-        tree = parse_html(f"<html><body>{_random_byline_page(rnd)}</body></html>")
-        if tree is not None:
-            trees.append(tree)
     found = 0
-    for tree in trees:
+    for tree in _with_random_pages(_random_byline_page, 5, 2000):
         expected = _author_reference(tree)
         assert _author_from_markup(tree) == expected
         found += expected is not None
