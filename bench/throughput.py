@@ -346,7 +346,16 @@ def crawl(
     spy = None
     if profile:
         spy = subprocess.Popen(
-            [_py_spy(), "record", "-o", profile, "--pid", str(proc.pid), "-r", "50"]
+            [
+                _py_spy(),
+                "record",
+                "-o",
+                profile,
+                "--pid",
+                str(proc.pid),
+                "-r",
+                os.environ.get("PYSPY_RATE", "50"),
+            ]
             + ["--nonblocking"]
             + (["-f", "speedscope"] if profile.endswith(".json") else [])
             + (["-f", "raw"] if profile.endswith(".txt") else []),
