@@ -260,6 +260,8 @@ class Watch:
     peak_crawl_rss: int = 0  # the crawl process alone
     #: role ("crawl", "fork server", "worker", "other") -> peak PSS of one such process
     peak_role_pss: dict[str, int] = field(default_factory=dict)
+    #: role -> peak RSS of one such process (shared pages counted in full)
+    peak_role_rss: dict[str, int] = field(default_factory=dict)
     cpu: dict[int, tuple[str, float]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -295,6 +297,8 @@ class Watch:
                         role = _role(p, self.pid)
                         peak = self.peak_role_pss.get(role, 0)
                         self.peak_role_pss[role] = max(peak, getattr(mem, "pss", 0))
+                        peak = self.peak_role_rss.get(role, 0)
+                        self.peak_role_rss[role] = max(peak, mem.rss)
                     t = p.cpu_times()
                     role = "crawl" if p.pid == self.pid else "workers"
                     self.cpu[p.pid] = (role, t.user + t.system)
@@ -383,6 +387,7 @@ def crawl(
         "peak_pss": watch.peak_pss,
         "peak_crawl_rss": watch.peak_crawl_rss,
         "peak_role_pss": dict(watch.peak_role_pss),
+        "peak_role_rss": dict(watch.peak_role_rss),
         "cpu_crawl": watch.cpu_seconds("crawl"),
         "cpu_workers": watch.cpu_seconds("workers"),
         "stats": stats,
@@ -426,8 +431,9 @@ def report_crawl(result: dict[str, Any], n: int, server_cpu: float) -> None:
     print(
         f"crawl: {result['records']}/{n} records in {result['seconds']:.1f} s "
         f"= {pps:.1f} pages/s (exit {result['returncode']}); "
-        f"peak RSS {result['peak_rss'] / 2**20:.0f} MB, PSS {result['peak_pss'] / 2**20:.0f} MB "
-        f"(crawl process alone: {result['peak_crawl_rss'] / 2**20:.0f} MB RSS)"
+        f"peak memory of the process tree: PSS {result['peak_pss'] / 2**20:.0f} MB "
+        f"(RSS sum {result['peak_rss'] / 2**20:.0f} MB, which counts the pages the workers "
+        f"share with their fork server once per process)"
     )
     print(
         f"  CPU: crawl process {result['cpu_crawl']:.1f} s "
@@ -437,9 +443,10 @@ def report_crawl(result: dict[str, Any], n: int, server_cpu: float) -> None:
         f"fixture server {server_cpu:.1f} s ({1000 * server_cpu / records:.1f} ms/record)"
     )
     roles = ", ".join(
-        f"{role} {pss / 2**20:.0f} MB" for role, pss in sorted(result["peak_role_pss"].items())
+        f"{role} {pss / 2**20:.0f}/{result['peak_role_rss'].get(role, 0) / 2**20:.0f} MB"
+        for role, pss in sorted(result["peak_role_pss"].items())
     )
-    print(f"  peak PSS of one process, by role: {roles}")
+    print(f"  peak PSS/RSS of one process, by role: {roles}")
     keys = ("extract/peak_waiting", "extract/peak_in_flight", "extract/worker_restarts")
     print("  " + ", ".join(f"{k} {stats.get(k)}" for k in keys))
     drops = {k: v for k, v in stats.items() if k.startswith(("drop/", "skip/"))}
@@ -509,7 +516,9 @@ def main() -> int:
             cpu0 = server.cpu_seconds()
             result = crawl(server.base, n, workdir, settings, args.profile)
             report_crawl(result, n, server.cpu_seconds() - cpu0)
-            rows.append((n, result["seconds"], result["records"], result["peak_rss"]))
+            rows.append(
+                (n, result["seconds"], result["records"], result["peak_pss"], result["peak_rss"])
+            )
         server.close()
         if not args.scale or n == sizes[-1]:
             run_bare()
@@ -520,15 +529,18 @@ def main() -> int:
             f"{pps / bare_pps:.2f}x\n"
         )
     if len(rows) > 1:
-        print("\n     N   seconds   pages/s   peak RSS MB   s/page(ms)")
-        for n, secs, recs, rss in rows:
+        print("\n     N   seconds   pages/s   peak PSS MB   (RSS sum MB)   s/page(ms)")
+        for n, secs, recs, pss, rss in rows:
             print(
-                f"{n:6d}  {secs:8.1f}  {recs / secs:8.1f}  {rss / 2**20:12.0f}  "
-                f"{1000 * secs / n:10.2f}"
+                f"{n:6d}  {secs:8.1f}  {recs / secs:8.1f}  {pss / 2**20:12.0f}  "
+                f"{rss / 2**20:13.0f}  {1000 * secs / n:11.2f}"
             )
-        n0, s0, _, r0 = rows[0]
-        n1, s1, _, r1 = rows[-1]
-        print(f"N x{n1 / n0:.0f}: time x{s1 / s0:.1f}, peak RSS x{r1 / r0:.2f}")
+        n0, s0, _, p0, r0 = rows[0]
+        n1, s1, _, p1, r1 = rows[-1]
+        print(
+            f"N x{n1 / n0:.0f}: time x{s1 / s0:.1f}, peak PSS x{p1 / p0:.2f} "
+            f"(RSS sum x{r1 / r0:.2f})"
+        )
     return 0
 
 
