@@ -25,10 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from crawler.textnorm import join_paragraphs, paragraphs
+from crawler.textnorm import ascii_words_form, join_paragraphs, paragraphs
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
+#: ASCII bytes to their key form: word characters ([A-Za-z0-9_]) lower-cased, others a space.
+_ASCII_KEYS = bytes(
+    ord(chr(c).lower()) if chr(c).isalnum() or c == 0x5F else 0x20 for c in range(128)
+) + bytes(128)
 #: "Read more: ...", "Related | ...": a 1-3 word label, a separator, then text.
 _LABEL = re.compile(r"^\W*([^\W\d_]{2,}(?:[ \t]+[^\W\d_]+){0,2})[ \t]*[:|\u00bb\u203a][ \t]*\S")
 #: A line that ends a sentence is prose, not a headline behind a label.
@@ -63,18 +67,39 @@ def key_words(line: str) -> tuple[str, ...]:
     Punctuation is not part of any word. (Cached: learning and cleaning look
     at the same lines.)
     """
-    raw = _WORD.findall(line)
-    if not raw:
-        return ()
-    joined = " ".join(raw)
-    if joined.isascii():  # NFKC is the identity, casefold is lower(), no word has a space
-        joined = joined.lower()
-        folded = joined.split(" ")
+    data = ascii_words_form(line)
+    if data is not None:
+        # the words are ASCII: \w is [A-Za-z0-9_], NFKC is the identity and casefold
+        # is lower(); one byte-table pass turns every other byte into a space and folds case
+        spaced = data.translate(_ASCII_KEYS).decode("ascii")
+        folded = spaced.split()
+        if not folded:
+            return ()
+        if _DIGIT.search(spaced) is None:
+            return tuple(folded)
     else:
-        folded = [_key_word(w) for w in raw]
-        joined = " ".join(folded)
-    if _DIGIT.search(joined) is None:
-        return tuple(folded)
+        raw = _WORD.findall(line)
+        if not raw:
+            return ()
+        joined = " ".join(raw)
+        if joined.isascii():  # NFKC is the identity, casefold is lower()
+            folded = joined.lower().split(" ")
+        else:
+            # NFKC and casefold work character by character between two spaces (a
+            # space composes with nothing), so the whole line folds in one call;
+            # unless a word folds to text with a space (an isolated Arabic form).
+            joined = unicodedata.normalize("NFKC", joined).casefold()
+            folded = joined.split(" ")
+            if len(folded) != len(raw):
+                folded = [_key_word(w) for w in raw]
+                joined = " ".join(folded)
+        if _DIGIT.search(joined) is None:
+            return tuple(folded)
+    return mask_numbers(folded)
+
+
+def mask_numbers(folded: list[str]) -> tuple[str, ...]:
+    """Key words with every word holding a digit, and its short neighbours, as "0"."""
     numbers = [i for i, w in enumerate(folded) if not w.isalpha() and _DIGIT.search(w) is not None]
     keys = list(folded)
     last = len(keys) - 1
@@ -93,7 +118,10 @@ def line_tokens(line: str) -> list[tuple[int, int, str]]:
     return [(s, e, k) for (s, e), k in zip(spans, key_words(line), strict=True)]
 
 
+@lru_cache(maxsize=8192)
 def _tag(word: str) -> int:
+    """16-bit tag of a key word (cached: cleaning tags the first and last words of
+    every line, and the same words come back)."""
     return zlib.crc32(word.encode("utf-8")) & 0xFFFF
 
 
@@ -104,8 +132,17 @@ def block_hash(key_words: Sequence[str]) -> str:
     n = len(key_words)
     if not n:
         return ""
+    # 3 hex digits of length, 4 of each tag (one format call for the three)
+    shape = (min(n, 0xFFF) << 32) | (_tag(key_words[0]) << 16) | _tag(key_words[-1])
     digest = hashlib.blake2b(" ".join(key_words).encode("utf-8"), digest_size=8).hexdigest()
-    return f"{min(n, 0xFFF):03x}{_tag(key_words[0]):04x}{_tag(key_words[-1]):04x}{digest}"
+    return f"{shape:011x}{digest}"
+
+
+@lru_cache(maxsize=8192)
+def _line_hash(keys: tuple[str, ...]) -> str:
+    """:func:`block_hash` of a line's key words, cached: learning hashes each short
+    line of a record and cleaning looks the same lines up right after."""
+    return block_hash(keys)
 
 
 def _block_shape(h: str) -> tuple[int, int, int] | None:
@@ -124,7 +161,10 @@ def block_key(text: str) -> str | None:
     return block_hash(keys) if keys else None
 
 
+@lru_cache(maxsize=8192)
 def _label_hash(line: str) -> str | None:
+    if ":" not in line and "|" not in line and "\u00bb" not in line and "\u203a" not in line:
+        return None  # no separator _LABEL accepts
     m = _LABEL.match(line)
     if not m:
         return None
@@ -134,6 +174,13 @@ def _label_hash(line: str) -> str | None:
 def _worded(keys: Sequence[str]) -> bool:
     """A glued block needs a real word: a bare date never cuts into prose."""
     return any(k != "0" for k in keys)
+
+
+@lru_cache(maxsize=16)
+def _more_words_than(limit: int) -> re.Pattern[str]:
+    """Matches the start of a line with more than ``limit`` words (``\\w+`` runs),
+    reading only as far as word ``limit + 1``."""
+    return re.compile(rf"(?:\W*+\w++){{{max(limit, -1) + 1}}}")
 
 
 def _word_starts(line: str) -> list[int]:
@@ -182,11 +229,16 @@ class SiteBoilerplate:
     def doc_blocks(self, text: str) -> set[str]:
         """Hashes of the short lines (and line labels) of a text, each once."""
         found: set[str] = set()
+        limit = self.max_block_words
+        too_long = _more_words_than(limit).match
         for line in _lines(text):
+            # a line of 2 * limit characters or fewer cannot have more than limit words
+            if len(line) > 2 * limit and too_long(line) is not None:
+                continue  # a paragraph: its key words are not needed to learn
             keys = key_words(line)
-            if not keys or len(keys) > self.max_block_words:
+            if not keys or len(keys) > limit:
                 continue
-            found.add(block_hash(keys))
+            found.add(_line_hash(keys))
             label = _label_hash(line)
             if label is not None:
                 found.add(label)
@@ -294,7 +346,7 @@ class SiteBoilerplate:
         n = len(keys)
         if not n:
             return line
-        if n <= self.max_block_words and block_hash(keys) in hot:
+        if n <= self.max_block_words and _line_hash(keys) in hot:
             removed.append(Removal("site_block", line))
             return ""
         if (

@@ -22,12 +22,13 @@ is unchanged.
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from crawler.textnorm import words
+from crawler.textnorm import ASCII_NON_WORD, ascii_words_form, words
 
 #: MinHash seed; every backend and every run must use the same one.
 MINHASH_SEED = 1
@@ -41,15 +42,13 @@ SIGNATURE_DTYPE = np.uint32
 LSH_WEIGHTS = (0.05, 0.95)
 #: Value of every slot of the signature of a text without words.
 EMPTY_VALUE = 0xFFFFFFFF
+#: Bytes per signature slot.
+_SLOT_BYTES = np.dtype(SIGNATURE_DTYPE).itemsize
 
 _U64 = np.uint64
 #: Odd base of the polynomial shingle hash (mod 2**64), and its inverse.
 _BASE = 0x9E3779B97F4A7C15
 _BASE_INV = pow(_BASE, -1, 1 << 64)
-#: Bytes that are not ASCII word characters, mapped to a space.
-_ASCII_NON_WORD = bytes(
-    c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256)
-)
 #: Shingles hashed per numpy block (bounds the num_perm x block temporary).
 _BLOCK = 2048
 
@@ -69,9 +68,11 @@ def shingles(text: str, size: int = 5) -> set[bytes]:
 
 
 def _joined_words(text: str) -> bytes:
-    """UTF-8 of ``" ".join(words(text))``; ASCII text without a regex pass."""
-    if text.isascii():  # \\w is [A-Za-z0-9_] and casefold is lower()
-        return b" ".join(text.lower().encode("ascii").translate(_ASCII_NON_WORD).split())
+    """UTF-8 of ``" ".join(words(text))``; text that is ASCII but for common
+    punctuation without a regex pass (\\w is then [A-Za-z0-9_], casefold is lower())."""
+    data = ascii_words_form(text)
+    if data is not None:
+        return b" ".join(data.lower().translate(ASCII_NON_WORD).split())
     return " ".join(words(text)).encode("utf-8")
 
 
@@ -155,16 +156,29 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
 
 def signature(hashes: np.ndarray, num_perm: int = 128) -> np.ndarray:
     """datasketch MinHash signature (uint32 array of ``num_perm``) of 64-bit shingle hashes:
-    the minimum over the shingles of ``a * fmix32(h) + b`` (mod 2**32), per permutation."""
+    the minimum over the shingles of ``a * fmix32(h) + b`` (mod 2**32), per permutation.
+
+    A repeated shingle cannot change a minimum, so repeats are not removed first
+    (sorting them out cost more than the arithmetic they save); each permutation is a
+    row of the ``num_perm x shingles`` block, so every minimum runs over contiguous memory.
+    """
     if not len(hashes):
         return np.full(num_perm, EMPTY_VALUE, dtype=SIGNATURE_DTYPE)
-    a, b = _permutations(num_perm)
-    hv = _fmix32((np.unique(hashes) >> _U64(32)).astype(np.uint32))
+    a, b = _permutation_columns(num_perm)
+    hv = _fmix32((hashes >> _U64(32)).astype(np.uint32))
     out = np.full(num_perm, EMPTY_VALUE, dtype=SIGNATURE_DTYPE)
-    for start in range(0, len(hv), _BLOCK):  # bounds the shingles x num_perm temporary
-        block = hv[start : start + _BLOCK].reshape(-1, 1)
-        np.minimum(out, (block * a + b).min(axis=0), out=out)
+    for start in range(0, len(hv), _BLOCK):  # bounds the num_perm x shingles temporary
+        block = a * hv[start : start + _BLOCK]
+        block += b
+        np.minimum(out, block.min(axis=1), out=out)
     return out
+
+
+@lru_cache(maxsize=8)
+def _permutation_columns(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_permutations` as ``num_perm x 1`` columns."""
+    a, b = _permutations(num_perm)
+    return a.reshape(-1, 1), b.reshape(-1, 1)
 
 
 def minhash(text: str, num_perm: int = 128, shingle_size: int = 5) -> list[int]:
@@ -200,8 +214,19 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return opt
 
 
+@lru_cache(maxsize=8)
+def _packer(count: int) -> struct.Struct:
+    """``count`` native-order unsigned 32-bit ints: the bytes of a uint32 array."""
+    return struct.Struct(f"={count}I")
+
+
 def to_blob(hashvalues: Sequence[int] | np.ndarray) -> bytes:
     """Compact bytes of a signature (for storage)."""
+    if not isinstance(hashvalues, np.ndarray):
+        try:  # a list of ints packs without building an array
+            return _packer(len(hashvalues)).pack(*hashvalues)
+        except struct.error:
+            pass  # not ints in range: numpy converts or raises as it always did
     return np.asarray(hashvalues, dtype=SIGNATURE_DTYPE).tobytes()
 
 
@@ -212,18 +237,23 @@ def from_blob(blob: bytes) -> np.ndarray:
 
 def band_keys(hashvalues: Sequence[int] | np.ndarray, threshold: float) -> list[int]:
     """One signed 64-bit bucket key per LSH band (index ``i`` is band ``i``)."""
-    sig = np.asarray(hashvalues, dtype=SIGNATURE_DTYPE)
-    bands, rows = lsh_params(threshold, len(sig))
-    raw = sig.tobytes()
-    step = rows * sig.itemsize
-    return [
+    return list(_band_keys(to_blob(hashvalues), threshold))
+
+
+@lru_cache(maxsize=256)
+def _band_keys(raw: bytes, threshold: float) -> tuple[int, ...]:
+    """:func:`band_keys` of a signature's bytes; cached, since a record's bands are
+    asked for when it is looked up (dedupe) and again when it is marked (write)."""
+    bands, rows = lsh_params(threshold, len(raw) // _SLOT_BYTES)
+    step = rows * _SLOT_BYTES
+    return tuple(
         int.from_bytes(
             hashlib.blake2b(raw[i * step : (i + 1) * step], digest_size=8).digest(),
             "big",
             signed=True,
         )
         for i in range(bands)
-    ]
+    )
 
 
 def jaccard(a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray) -> float:
@@ -237,4 +267,6 @@ def jaccard(a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray) -> flo
 
 def is_empty(hashvalues: Sequence[int] | np.ndarray) -> bool:
     """True for the signature of a text without words (never a near duplicate)."""
+    if isinstance(hashvalues, list):  # stops at the first slot that is not empty
+        return all(v == EMPTY_VALUE for v in hashvalues)
     return bool(np.all(np.asarray(hashvalues, dtype=np.uint64) == EMPTY_VALUE))

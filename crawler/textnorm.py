@@ -9,6 +9,19 @@ import unicodedata
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PARA_SPLIT = re.compile(r"\n\s*\n")
+#: Characters outside ``\w`` (as is their casefold) that often make otherwise ASCII
+#: text non-ASCII: typographic quotes and dashes, ellipsis, no-break space, signs.
+COMMON_NON_WORD = (
+    "\u2019\u2018\u201c\u201d\u201e"  # quotes
+    "\u2014\u2013\u2026\u00a0\u00ab\u00bb\u2022"  # dashes, ellipsis, no-break space, «», bullet
+    "\u00a3\u20ac\u00a9\u00ae\u00b0"  # pound, euro, copyright, registered, degree
+)
+#: A character that is neither ASCII nor one of COMMON_NON_WORD.
+_OTHER_NON_ASCII = re.compile(f"[^\\x00-\\x7f{COMMON_NON_WORD}]")
+#: ASCII bytes that are not word characters ([A-Za-z0-9_]), mapped to a space.
+ASCII_NON_WORD = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256)
+)
 
 
 def normalize_text(text: str) -> str:
@@ -44,8 +57,26 @@ def word_len(text: str) -> int:
     return len(words(text))
 
 
+def ascii_words_form(text: str) -> bytes | None:
+    """``text`` as ASCII bytes, each :data:`COMMON_NON_WORD` character a ``?``; None
+    when it has other non-ASCII characters.
+
+    These bytes have the same ``\\w+`` words as ``text`` (``?`` is no word
+    character either), and byte-level passes find them much faster than a
+    Unicode regex.
+    """
+    if text.isascii():
+        return text.encode("ascii")
+    if _OTHER_NON_ASCII.search(text) is not None:
+        return None
+    return text.encode("ascii", "replace")
+
+
 def word_count(text: str) -> int:
     """Number of ``\\w+`` tokens in ``text``."""
+    data = ascii_words_form(text)
+    if data is not None:
+        return len(data.translate(ASCII_NON_WORD).split())
     return len(_WORD.findall(text))
 
 

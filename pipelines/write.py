@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import time
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import journal
-from crawler.items import ArticleRecord, record_fields, record_to_dict
+from crawler.items import ArticleRecord, record_fields
 from crawler.neardup import minhash
 from crawler.run import output_dir, run_name
 from crawler.state import store_for
@@ -38,13 +39,21 @@ logger = logging.getLogger(__name__)
 
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
+#: The JSONL fields in output order (``record_fields``, looked up once).
+_FIELDS = tuple(record_fields())
+#: Their values, read from an ``ArticleRecord`` in one call.
+_FIELD_VALUES = attrgetter(*_FIELDS)
+#: ``json.dumps(record, ensure_ascii=False)``, without building an encoder per record.
+_ENCODE_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def record_dict(item: Any) -> dict[str, Any]:
-    """The JSON object of an item (an ``ArticleRecord`` or any item with its fields)."""
+    """The JSON object of an item (an ``ArticleRecord`` or any item with its fields);
+    for an ``ArticleRecord``, the same as ``record_to_dict``."""
     if isinstance(item, ArticleRecord):
-        return record_to_dict(item)
+        return dict(zip(_FIELDS, _FIELD_VALUES(item), strict=True))
     adapter = ItemAdapter(item)
-    return {name: adapter.get(name) for name in record_fields()}
+    return {name: adapter.get(name) for name in _FIELDS}
 
 
 def article_state(record: dict[str, Any], crawl_meta: dict[str, Any] | None) -> ArticleState:
@@ -145,7 +154,7 @@ class JsonlWriterPipeline:
             self._release(record)
             self.stats.inc_value(f"drop/{reason}")
             raise DropItem(f"drop/{reason}: not written")
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        line = (_ENCODE_JSON(record) + "\n").encode("utf-8")
         if self.fd is None:
             self._open_part()
         assert self.fd is not None

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
+import re
 import subprocess
 import sys
+import unicodedata
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crawler.boilerplate import SiteBoilerplate, block_hash, block_key
+from crawler.boilerplate import SiteBoilerplate, block_hash, block_key, mask_numbers
 from tests.articles import article_text
+from tests.corpus import corpus_lines, corpus_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -436,3 +443,168 @@ def test_sites_beyond_the_memory_cap_are_saved_and_reloaded(tmp_path: Path) -> N
     assert stats["boilerplate/sites_evicted"] >= 10
     assert stats["boilerplate/sites_loaded"] >= 10
     assert _chrome_left(items) == []
+
+
+# -- fast paths, checked against the code they replaced ------------------------
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+
+
+def _reference_key_words(line: str) -> tuple[str, ...]:
+    """key_words as it was first written: a regex for the words, NFKC case fold per
+    word, every word looked at for digits."""
+    raw = _WORD.findall(line)
+    if not raw:
+        return ()
+    folded = [unicodedata.normalize("NFKC", w).casefold() for w in raw]
+    joined = " ".join(folded)
+    if _DIGIT.search(joined) is None:
+        return tuple(folded)
+    return mask_numbers(folded)  # unchanged: the fast paths are in the words and folding
+
+
+def _reference_block_hash(keys: Sequence[str]) -> str:
+    n = len(keys)
+    if not n:
+        return ""
+    tag = [zlib.crc32(k.encode("utf-8")) & 0xFFFF for k in (keys[0], keys[-1])]
+    digest = hashlib.blake2b(" ".join(keys).encode("utf-8"), digest_size=8).hexdigest()
+    return f"{min(n, 0xFFF):03x}{tag[0]:04x}{tag[1]:04x}{digest}"
+
+
+def test_key_words_are_those_of_the_word_by_word_reference_on_every_corpus_line() -> None:
+    from crawler.boilerplate import key_words
+
+    lines = corpus_lines()
+    assert len(lines) > 3000
+    for line in lines:
+        assert key_words.__wrapped__(line) == _reference_key_words(line), repr(line)
+
+
+def test_folding_a_whole_line_at_once_is_folding_word_by_word() -> None:
+    """Why key_words may fold a line in one call: around a space, NFKC changes
+    nothing (a space composes with no word character), case folding has no context,
+    and no word character folds to a digit of a word that did not have one."""
+    word = re.compile(r"\w")
+    for c in map(chr, range(sys.maxunicode + 1)):
+        if not word.match(c):
+            continue
+        folded = unicodedata.normalize("NFKC", c)
+        assert unicodedata.normalize("NFKC", " " + c) == " " + folded, hex(ord(c))
+        assert unicodedata.normalize("NFKC", c + " ") == folded + " ", hex(ord(c))
+        assert not (_DIGIT.match(c) and c.isalpha()), hex(ord(c))
+    assert "\u0391\u03a3".casefold() == "\u03b1\u03c3"  # no final-sigma context
+
+
+@pytest.mark.parametrize("limit", [-1, 0, 1, 3, 20, 40])
+def test_long_line_test_counts_exactly_the_words(limit: int) -> None:
+    from crawler.boilerplate import _more_words_than
+
+    too_long = _more_words_than(limit)
+    for line in corpus_lines():
+        assert (too_long.match(line) is not None) == (len(_WORD.findall(line)) > limit), line
+
+
+@pytest.mark.parametrize("max_block_words", [0, 1, 5, 40])
+def test_doc_blocks_are_the_blocks_of_every_short_line(max_block_words: int) -> None:
+    """Skipping long lines before their key words changes no learned block."""
+    from crawler.boilerplate import _LABEL, _lines
+
+    site = SiteBoilerplate(max_block_words=max_block_words)
+    labels = 0
+    for text in [*corpus_texts(), "\n".join(corpus_lines()[-500:])]:
+        expected = set()
+        for line in _lines(text):
+            keys = _reference_key_words(line)
+            if keys and len(keys) <= max_block_words:
+                expected.add(_reference_block_hash(keys))
+                label = _LABEL.match(line)
+                if label is not None:
+                    labels += 1
+                    expected.add(
+                        _reference_block_hash(["\x00label", *_reference_key_words(label.group(1))])
+                    )
+        assert site.doc_blocks(text) == expected
+    assert labels or max_block_words < 3
+
+
+def test_block_hash_is_the_reference_format() -> None:
+    rng = random.Random(3)
+    words = ["a", "0", "the", "caf\u00e9", "\u4e2d\u6587", "x" * 300, "\x00label"]
+    for _ in range(3000):
+        n = rng.choice([1, 2, 3, 7, 40, 41, 0xFFF, 0x1000 + rng.randint(0, 50)])
+        keys = tuple(rng.choice(words) for _ in range(n))
+        assert block_hash(keys) == _reference_block_hash(keys)
+        assert block_hash(list(keys)) == _reference_block_hash(keys)
+    assert block_hash(()) == ""
+
+
+def _reference_full_clean_line(site: SiteBoilerplate, line: str) -> str:
+    """Every rule of the cleaner, from the reference key words and hashes, trying
+    every prefix and suffix length."""
+    from crawler.boilerplate import (
+        _LABEL,
+        _SENTENCE_END,
+        MAX_LABEL_LINE_WORDS,
+        MIN_GLUED_WORDS,
+        _word_starts,
+    )
+
+    keys = _reference_key_words(line)
+    n = len(keys)
+    if not n:
+        return line
+    if n <= site.max_block_words and site.is_boilerplate_hash(_reference_block_hash(keys)):
+        return ""
+    label = _LABEL.match(line)
+    if (
+        n <= MAX_LABEL_LINE_WORDS
+        and not _SENTENCE_END.search(line)
+        and label is not None
+        and site.is_boilerplate_hash(
+            _reference_block_hash(["\x00label", *_reference_key_words(label.group(1))])
+        )
+    ):
+        return ""
+    longest = min(n - 1, site.max_block_words)
+    for k in range(longest, MIN_GLUED_WORDS - 1, -1):
+        prefix = keys[:k]
+        if any(x != "0" for x in prefix) and site.is_boilerplate_hash(
+            _reference_block_hash(prefix)
+        ):
+            return _reference_full_clean_line(site, line[_word_starts(line)[k] :].strip())
+    for k in range(longest, MIN_GLUED_WORDS - 1, -1):
+        suffix = keys[n - k :]
+        if any(x != "0" for x in suffix) and site.is_boilerplate_hash(
+            _reference_block_hash(suffix)
+        ):
+            return line[: _word_starts(line)[n - k]].strip()
+    return line
+
+
+def test_cleaning_a_corpus_gives_what_the_reference_rules_give() -> None:
+    """A site that learned from the corpus with chrome added (stamps, labels, promos,
+    glued or on their own lines) cleans every text as the reference rules do."""
+    from crawler.boilerplate import _lines
+
+    rng = random.Random(9)
+    texts = list(corpus_texts())
+    site = SiteBoilerplate(min_share=0.05)
+    chromed = []
+    for i, text in enumerate(texts):
+        stamp = f"Updated {1 + i % 12}/{1 + i % 28}/2024 {i % 12}:{10 + i % 50} pm"
+        paras = text.split("\n\n")
+        paras[0] = f"{stamp} {paras[0]}" if i % 2 else f"{stamp}\n{paras[0]}"
+        paras.append(f"Read more: {texts[(i * 7) % len(texts)][:60]}")
+        paras.append(rng.choice(CHROME))
+        paras[-3] += " " + CHROME[i % len(CHROME)]
+        chromed.append("\n\n".join(paras))
+    for text in chromed:
+        site.learn(text)
+    removed = 0
+    for text in chromed:
+        cleaned, removals = site.clean(text)
+        removed += len(removals)
+        kept = [r for r in (_reference_full_clean_line(site, ln) for ln in _lines(text)) if r]
+        assert _lines(cleaned) == kept
+    assert removed > 3 * len(chromed)  # the chrome was learned and cut

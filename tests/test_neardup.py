@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
-from crawler import neardup
+from crawler import neardup, textnorm
 from tests.articles import article_text
+from tests.corpus import corpus_texts, edge_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -228,3 +232,80 @@ def test_signature_equals_datasketch_on_many_texts() -> None:
             reference.update_batch([int(h) >> 32 for h in hashes])
             expected = [int(v) for v in reference.hashvalues]
             assert neardup.minhash(text, num_perm) == expected
+
+
+# -- fast paths, checked against the code they replaced ------------------------
+def _reference_signature(hashes: np.ndarray, num_perm: int) -> np.ndarray:
+    """The signature computed as first written: distinct hashes, shingles x permutations."""
+    if not len(hashes):
+        return np.full(num_perm, neardup.EMPTY_VALUE, dtype=np.uint32)
+    a, b = neardup._permutations(num_perm)
+    hv = neardup._fmix32((np.unique(hashes) >> np.uint64(32)).astype(np.uint32))
+    out = np.full(num_perm, neardup.EMPTY_VALUE, dtype=np.uint32)
+    for start in range(0, len(hv), 2048):
+        block = hv[start : start + 2048].reshape(-1, 1)
+        np.minimum(out, (block * a + b).min(axis=0), out=out)
+    return out
+
+
+def _reference_band_keys(hashvalues: Any, threshold: float) -> list[int]:
+    sig = np.asarray(hashvalues, dtype=np.uint32)
+    bands, rows = neardup.lsh_params(threshold, len(sig))
+    raw = sig.tobytes()
+    step = rows * sig.itemsize
+    return [
+        int.from_bytes(
+            hashlib.blake2b(raw[i * step : (i + 1) * step], digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for i in range(bands)
+    ]
+
+
+def _reference_joined_words(text: str) -> bytes:
+    return " ".join(textnorm.words(text)).encode("utf-8")
+
+
+def test_words_fed_to_the_minhash_are_the_regex_words_on_every_corpus_text() -> None:
+    texts = [*corpus_texts(), *edge_lines()]
+    for text in texts:
+        assert neardup._joined_words(text) == _reference_joined_words(text), repr(text[:80])
+    fast = sum(textnorm.ascii_words_form(t) is not None for t in corpus_texts())
+    assert fast > len(corpus_texts()) // 2  # the byte path is the common one
+
+
+@pytest.mark.parametrize("num_perm", [16, 128, 256])
+def test_signature_is_the_reference_signature_on_every_corpus_text(num_perm: int) -> None:
+    texts = [*corpus_texts(), " ".join(corpus_texts()[:40]), "", "one", "a b c d e f"]
+    for text in texts:
+        hashes = neardup._shingle_hashes(text, 5)
+        expected = _reference_signature(hashes, num_perm)
+        assert np.array_equal(neardup.signature(hashes, num_perm), expected)
+        assert neardup.minhash(text, num_perm) == expected.tolist()
+    assert len(neardup._shingle_hashes(texts[-4], 5)) > 2048  # more than one block
+
+
+def test_band_keys_blobs_and_emptiness_are_the_numpy_reference() -> None:
+    rng = np.random.default_rng(4)
+    sigs: list[Any] = [neardup.minhash(t) for t in corpus_texts()[:50]]
+    sigs += [rng.integers(0, 2**32, n, dtype=np.uint64).tolist() for n in (1, 16, 64, 128, 256)]
+    sigs += [[neardup.EMPTY_VALUE] * 128, [neardup.EMPTY_VALUE] * 127 + [0], [], [0] * 128]
+    for sig in sigs:
+        for value in (sig, tuple(sig), np.asarray(sig, dtype=np.uint32)):
+            for threshold in (0.5, 0.8, 0.9):
+                keys = neardup.band_keys(value, threshold)
+                assert keys == _reference_band_keys(sig, threshold)
+                keys.append(0)  # a caller's list is its own: the cache is not touched
+                assert neardup.band_keys(value, threshold) == _reference_band_keys(sig, threshold)
+            assert neardup.to_blob(value) == np.asarray(sig, dtype=np.uint32).tobytes()
+            expected_empty = bool(np.all(np.asarray(sig, dtype=np.uint64) == neardup.EMPTY_VALUE))
+            assert neardup.is_empty(value) == expected_empty
+    for bad in ([-1], [2**32], [1.5]):  # not uint32 values: numpy's conversion decides
+        try:
+            expected = np.asarray(bad, dtype=np.uint32).tobytes()
+        except OverflowError:
+            with pytest.raises(OverflowError):
+                neardup.to_blob(bad)
+        else:
+            assert neardup.to_blob(bad) == expected

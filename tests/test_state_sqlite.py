@@ -148,3 +148,42 @@ def test_near_duplicate_index_stays_precise_with_thousands_of_articles(tmp_path:
         assert store.near_duplicates("q", sigs[seed]) == [f"a{seed}"]
     assert store.near_duplicates("q", neardup.minhash(text(5000))) == []
     store.close()
+
+
+def test_every_band_of_a_marked_signature_is_indexed_once(tmp_path: Path) -> None:
+    """The bands of a mark go in as one statement: every band, each once, and a new
+    version's bands replace the old version's."""
+    store = SqliteStore(tmp_path / "state.sqlite3")
+    url = "https://news.example/a"
+    first, second = neardup.minhash(text(1)), neardup.minhash(text(2))
+
+    def bands() -> list[tuple[int, int]]:
+        return store.conn.execute(
+            "SELECT band, bucket FROM lsh WHERE id = 'a' ORDER BY band"
+        ).fetchall()
+
+    store.mark_emitted(state("a"), url, first)
+    assert bands() == list(enumerate(neardup.band_keys(first, 0.8)))
+    store.mark_emitted(state("a"), url, first)  # idempotent
+    assert bands() == list(enumerate(neardup.band_keys(first, 0.8)))
+    store.mark_emitted(state("a", 2), url, second)
+    assert bands() == list(enumerate(neardup.band_keys(second, 0.8)))
+    store.commit()
+    assert store.near_duplicates("q", second) == ["a"]
+    assert store.near_duplicates("q", first) == []
+    store.close()
+
+
+def test_claim_looks_up_version_and_text_owner_of_committed_marks(tmp_path: Path) -> None:
+    """A claim sees what another connection committed: the version under the id and
+    the id that owns the text."""
+    path = tmp_path / "state.sqlite3"
+    writer, store = SqliteStore(path), SqliteStore(path)
+    writer.mark_emitted(state("a", 2, "text-a"), "https://news.example/a", None)
+    writer.commit()
+    assert store.claim("a", 2, "text-a-2") is False  # version 2 is emitted
+    assert store.claim("b", 1, "text-a") is False  # the text belongs to a
+    assert store.claim("a", 3, "text-a-3") is True
+    assert store.claim("c", 1, "text-c") is True
+    writer.close()
+    store.close()

@@ -224,3 +224,25 @@ def test_disk_full_stops_writing_and_keeps_every_complete_line(tmp_path: Path) -
 def test_iter_records_streams(tmp_path: Path) -> None:
     fh = io.BytesIO(b'{"a": 1}\n\n{"a": 2}\n')
     assert list(journal.iter_records(fh)) == [{"a": 1}, {"a": 2}]
+
+
+def test_record_objects_and_lines_are_those_of_record_to_dict_and_json_dumps() -> None:
+    """The writer's cached field list and JSON encoder give the same bytes as
+    ``record_to_dict`` and ``json.dumps``, for records and for dict items."""
+    from crawler.items import record_to_dict
+    from pipelines.write import _ENCODE_JSON, record_dict
+
+    texts = [
+        story(1),
+        "Caf\u00e9 \u201cquoted\u201d \u2014 \u4e2d\u6587 \U0001f642",
+        'a\tb\n\nc\u2028d \\ "q" \x01',
+    ]
+    for i, text in enumerate(texts):
+        rec = record(f"https://a.example/news/{i}", text, duplicate_of="x")
+        rec.tags, rec.authors = ["x", "\u00e9"], ["A B"]
+        rec.crawl_meta["minhash"] = [1, 2, 3]
+        expected = record_to_dict(rec)
+        assert list(record_dict(rec).items()) == list(expected.items())
+        assert list(record_dict(dict(expected, crawl_meta={})).items()) == list(expected.items())
+        assert _ENCODE_JSON(expected) == json.dumps(expected, ensure_ascii=False)
+        assert (_ENCODE_JSON(expected) + "\n").encode("utf-8") == line(rec)

@@ -15,6 +15,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from crawler.neardup import band_keys, from_blob, is_empty, jaccard, lsh_params, to_blob
@@ -57,6 +58,31 @@ CREATE TABLE IF NOT EXISTS site_blocks (
 """
 
 _ARTICLE_COLS = "id, url, canonical_url, version, content_hash, lastmod, etag, last_modified"
+_GET_ARTICLE = f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?"
+#: What a claim must know: the version emitted under the id, the id owning the text.
+_CLAIM_LOOKUP = (
+    "SELECT (SELECT version FROM articles WHERE id = ?), (SELECT id FROM contents WHERE hash = ?)"
+)
+
+
+@lru_cache(maxsize=8)
+def _bucket_query(bands: int) -> str:
+    """Ids in any of ``bands`` (band, bucket) pairs (an id once per band it shares:
+    the caller drops repeats, which costs less than SQLite's UNION sorting them out)."""
+    return " UNION ALL ".join(
+        "SELECT id FROM lsh WHERE band = ? AND bucket = ?" for _ in range(bands)
+    )
+
+
+#: Bands inserted by one statement (3 variables each: within SQLite's oldest limit of 999).
+_MAX_BANDS_PER_INSERT = 300
+
+
+@lru_cache(maxsize=8)
+def _insert_bands_query(bands: int) -> str:
+    """One statement for the (band, bucket, id) rows of every band of a record."""
+    rows = ", ".join("(?, ?, ?)" for _ in range(bands))
+    return f"INSERT OR IGNORE INTO lsh (band, bucket, id) VALUES {rows}"
 
 
 class SqliteStore:
@@ -116,10 +142,14 @@ class SqliteStore:
             self.commit()
 
     def _insert_bands(self, record_id: str, hashvalues: Sequence[int]) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO lsh (band, bucket, id) VALUES (?, ?, ?)",
-            [(i, key, record_id) for i, key in enumerate(band_keys(hashvalues, self.threshold))],
-        )
+        keys = band_keys(hashvalues, self.threshold)
+        rows = [(i, key, record_id) for i, key in enumerate(keys)]
+        if 0 < len(rows) <= _MAX_BANDS_PER_INSERT:
+            self.conn.execute(_insert_bands_query(len(rows)), [v for row in rows for v in row])
+        else:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO lsh (band, bucket, id) VALUES (?, ?, ?)", rows
+            )
 
     def _delete_bands(self, record_id: str, hashvalues: Sequence[int]) -> None:
         self.conn.executemany(
@@ -134,9 +164,7 @@ class SqliteStore:
     # -- URL identity and incremental fetch --------------------------------
     def get_article(self, record_id: str) -> ArticleState | None:
         with self._lock:
-            row = self.conn.execute(
-                f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (record_id,)
-            ).fetchone()
+            row = self.conn.execute(_GET_ARTICLE, (record_id,)).fetchone()
         return self._state(row)
 
     def get_by_url(self, url: str) -> ArticleState | None:
@@ -162,14 +190,10 @@ class SqliteStore:
         if len(hashvalues) != self.num_perm or is_empty(hashvalues):
             return []
         keys = band_keys(hashvalues, self.threshold)
-        bucket_query = " UNION ".join(
-            "SELECT id FROM lsh WHERE band = ? AND bucket = ?" for _ in keys
-        )
         params: list[object] = [v for i, k in enumerate(keys) for v in (i, k)]
         with self._lock:
-            candidates = [
-                rid for (rid,) in self.conn.execute(bucket_query, params).fetchall() if rid != key
-            ]
+            found = self.conn.execute(_bucket_query(len(keys)), params).fetchall()
+            candidates = [rid for rid in dict.fromkeys(rid for (rid,) in found) if rid != key]
             if not candidates:
                 return []
             marks = ", ".join("?" for _ in candidates)
@@ -177,10 +201,11 @@ class SqliteStore:
                 f"SELECT id, minhash FROM articles WHERE id IN ({marks}) ORDER BY rowid",
                 candidates,
             ).fetchall()
+        wanted = from_blob(to_blob(hashvalues))  # converted once for every candidate
         return [
             rid
             for rid, blob in rows
-            if blob is not None and jaccard(from_blob(blob), hashvalues) >= self.threshold
+            if blob is not None and jaccard(from_blob(blob), wanted) >= self.threshold
         ]
 
     # -- emissions in flight ---------------------------------------------------
@@ -194,12 +219,9 @@ class SqliteStore:
         with self._lock:
             if record_id in self._pending_ids or content_hash in self._pending_hashes:
                 return False
-            row = self.conn.execute(
-                "SELECT version FROM articles WHERE id = ?", (record_id,)
-            ).fetchone()
-            if row is not None and row[0] >= version:
+            emitted, owner = self.conn.execute(_CLAIM_LOOKUP, (record_id, content_hash)).fetchone()
+            if emitted is not None and emitted >= version:
                 return False
-            owner = self.find_content(content_hash)
             if owner is not None and owner != record_id:
                 return False
             self._pending_ids[record_id] = content_hash
