@@ -34,6 +34,9 @@ RETRY_ENABLED = True  # retry server errors and timeouts
 RETRY_TIMES = 2  # retries per request before it counts as failed
 REDIRECT_MAX_TIMES = 10  # longest redirect chain followed
 HTTPCACHE_ENABLED = False  # no HTTP cache: the state store does incremental fetch
+SCHEDULER_MEMORY_QUEUE = "crawler.scheduler_queue.SpillingLifoQueue"  # Scrapy's LIFO queue per site and priority, older requests in a temporary file (crawler/scheduler_queue.py)
+DUPEFILTER_CLASS = "crawler.dupefilter.DiskDupeFilter"  # Scrapy's request-fingerprint filter with the fingerprints in a temporary database on disk (crawler/dupefilter.py); distributed crawls filter in Redis
+SCHEDULER_MEMORY_REQUESTS = 500  # pending requests kept in memory per scheduler queue (site and priority); more wait on disk; 0 = no limit
 
 # --- discovery (spiders/news.py) ----------------------------------------------
 MAX_PAGES = 1000  # default page budget per start site for link-following (-a max_pages)

@@ -37,6 +37,7 @@ from twisted.python.failure import Failure
 
 from crawler import discovery
 from crawler.charset import decode_html
+from crawler.diskset import DiskDict, DiskSet, TemporaryDatabase
 from crawler.items import FetchedPage
 from crawler.run import output_dir, run_name, utc_now_iso
 from crawler.urls import canonicalize
@@ -96,8 +97,9 @@ class SiteState:
     start_html: str | None = None
     start_page_url: str | None = None
     docs: set[str] = field(default_factory=set)  # sitemaps and feeds requested
-    seen: set[str] = field(default_factory=set)  # canonical URLs of pages requested
-    known: dict[str, str | None] = field(default_factory=dict)  # emitted before: lastmod seen
+    # on disk (crawler/diskset.py): a sitemap may list tens of thousands of URLs
+    seen: DiskSet = field(default_factory=DiskSet)  # canonical URLs of pages requested
+    known: DiskDict = field(default_factory=DiskDict)  # emitted before: lastmod seen
     source: Any = None  # the crawler.sources.SiteSource of a -a sources=FILE site
     sitemap_queue: list[tuple[str, int]] = field(default_factory=list)  # index children to read
     sitemaps_in_flight: int = 0  # queued child sitemaps requested and not yet handled
@@ -156,6 +158,7 @@ class NewsSpider(Spider):
             hosts |= {_bare_host(u) for u in [*source.start, *source.sitemaps, *source.feeds]}
         self.allowed_domains = sorted(hosts)
         self.sites: dict[str, SiteState] = {}
+        self._scratch: TemporaryDatabase | None = None  # every site's seen and known URLs
         self._store: Any = None
         self._store_failed = False
         self._selectors: dict[int, list[Any]] = {}  # id(SiteSource) -> compiled remove selectors
@@ -230,10 +233,28 @@ class NewsSpider(Spider):
             budget = self.budget
             if source is not None and source.max_pages and not self.max_pages_arg:
                 budget = source.max_pages
-            site = self.sites[host] = SiteState(host, url, budget, source=source)
+            site = self.sites[host] = self._new_site(host, url, budget, source)
             if self.dry_run:
                 site.report = discovery.DiscoveryReport(host, url)
         return site
+
+    def _new_site(self, host: str, url: str, budget: int, source: Any = None) -> SiteState:
+        if self._scratch is None:
+            self._scratch = TemporaryDatabase()
+        return SiteState(
+            host,
+            url,
+            budget,
+            source=source,
+            seen=DiskSet(self._scratch),
+            known=DiskDict(self._scratch),
+        )
+
+    def closed(self, reason: str) -> None:
+        """Delete the sites' seen and known URLs (a temporary database)."""
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
 
     def _site_of(self, response: Response) -> SiteState:
         """The site a response belongs to (created on demand: in a distributed crawl a
@@ -241,7 +262,7 @@ class NewsSpider(Spider):
         host = response.meta.get("site") or _bare_host(response.url)
         site = self.sites.get(host)
         if site is None:
-            site = self.sites[host] = SiteState(host, response.url, self.budget)
+            site = self.sites[host] = self._new_site(host, response.url, self.budget)
             if self.dry_run:
                 site.report = discovery.DiscoveryReport(host, response.url)
         return site
@@ -558,18 +579,19 @@ class NewsSpider(Spider):
             self._skip("url_shape", url)
             return None
         lastmod = hints.get("lastmod")
-        if key in site.known and not discovery.is_newer(lastmod, site.known[key]):
+        listed = site.known.entry(key)  # (lastmod,) when listed earlier in this crawl
+        if listed is not None and not discovery.is_newer(lastmod, listed[0]):
             return None  # listed again (another feed or sitemap), no newer date
         headers: dict[str, str] = {}
         meta: dict[str, Any] = {}
         known = self._known(url, key)
         if known is not None:
             if not discovery.is_newer(lastmod, known.lastmod):
-                if key not in site.known:
+                if listed is None:
                     self._skip("known_url", url)
                     if site.report is not None:
                         site.report.known_urls += 1
-                site.known[key] = lastmod or site.known.get(key)
+                site.known[key] = lastmod or (listed[0] if listed else None)
                 return None
             self._count("discovery/changed_urls")
             if known.etag:
