@@ -203,9 +203,11 @@ def test_page_text_bound_is_never_below_the_page_text() -> None:
     for tree in _with_random_pages(_random_page, 11, 1500):
         assert _page_text_bound(tree) >= len(_page_text(tree))
     real = [tree for _, tree in _trees()]
-    # and on real pages close enough to settle most checks without the exact measure
-    tight = sum(_page_text_bound(t) <= 1.5 * len(_page_text(t)) for t in real)
-    assert tight > 0.8 * len(real)
+    # and on real pages with some text (fixture stubs are mostly padding allowance)
+    # close enough to settle most checks without the exact measure
+    sized = [(len(_page_text(t)), _page_text_bound(t)) for t in real]
+    sized = [(exact, bound) for exact, bound in sized if exact >= 1000]
+    assert sum(bound <= 1.5 * exact for exact, bound in sized) > 0.9 * len(sized) > 0
 
 
 def _author_reference(tree: Any) -> str | None:
