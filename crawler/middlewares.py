@@ -33,8 +33,10 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.asyncio import run_in_thread, sleep
 from scrapy.utils.httpobj import urlparse_cached
@@ -354,3 +356,42 @@ class TrapFilterMiddleware(BaseSpiderMiddleware):
             _skip(self.crawler, "trap", request.url, reason, logging.DEBUG)
             return None
         return request
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, whose one download of a site's robots.txt also
+    answers the spider's own read of it (for its ``Sitemap:`` lines).
+
+    Without this, a site's robots.txt is fetched twice per run: once by the
+    middleware for its rules, once by the spider. The spider marks its request
+    with ``meta["robots_shared"]``; such a request waits for the middleware's copy
+    (downloading it if nobody has yet) and gets that response instead of a second
+    download (``robotstxt/shared``). When the middleware's download failed, the
+    spider's request goes to the site itself, as before.
+    """
+
+    #: Largest robots.txt kept for the spider (Google reads the first 500 KiB).
+    MAX_BODY = 512 * 1024
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._responses: dict[str, Response] = {}
+
+    async def process_request(self, request: Request) -> Response | None:  # type: ignore[override]
+        if not request.meta.get("robots_shared"):
+            await super().process_request(request)
+            return None
+        await self.robot_parser(request)  # the one download (or the one in flight)
+        response = self._responses.get(urlparse_cached(request).netloc)
+        if response is None:
+            return None
+        self._stats.inc_value("robotstxt/shared")
+        return response.replace(url=request.url, request=request)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Keep the middleware's own robots.txt response (after redirects) for the spider."""
+        if request.meta.get("dont_obey_robotstxt") and request.callback is NO_CALLBACK:
+            first = urlsplit(request.meta.get("redirect_urls", [request.url])[0])
+            if first.path == "/robots.txt" and len(response.body) <= self.MAX_BODY:
+                self._responses[first.netloc] = response
+        return response

@@ -123,6 +123,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,  # same, without decoding the whole body
     "crawler.middlewares.RedirectGuardMiddleware": 610,  # checks Location before redirecting
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,  # one robots.txt download per site, shared with the spider
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.TrapFilterMiddleware": 950,  # session ids, trap-shaped URLs

@@ -284,7 +284,8 @@ class NewsSpider(Spider):
                 root + "robots.txt",
                 callback=self.parse_robots,
                 errback=self._doc_failed,
-                meta={"site": site.host},
+                # the robots.txt middleware's copy, not a second download of it
+                meta={"site": site.host, "robots_shared": True},
                 dont_filter=True,
                 priority=100,
             )

@@ -90,6 +90,9 @@ def test_each_discovery_path_finds_every_article_once(serve, tmp_path: Path, sit
     # robots.txt: the disallowed page is listed or linked, refused, and never requested.
     assert not [p for p in server.paths() if p.startswith("/private/")]
     assert result.stat("robotstxt/forbidden") >= 1
+    # ... and fetched once: the spider reads its Sitemap: lines from the middleware's copy
+    assert server.hits("/robots.txt") == 1
+    assert result.stat("robotstxt/shared") == 1
     # Login, search and about pages are never requested.
     assert not [p for p in server.paths() if p.startswith(("/login", "/search", "/about"))]
     CHECKS[site](server, result)
@@ -262,3 +265,34 @@ def test_gone_and_failing_article_pages_are_counted_once_as_skips(serve, tmp_pat
     assert result.stat("skip/http_error") == 2  # 404 and 410: final answers
     assert result.stat("skip/failed") == 1  # 503: counted by the retry middleware, not again
     assert server.hits(broken) == 2
+
+
+def test_robots_txt_behind_a_redirect_is_fetched_once_and_read_for_sitemaps(
+    serve, tmp_path: Path
+) -> None:
+    """The robots.txt middleware follows the redirect; the spider reads the Sitemap:
+    lines from that same download (the index is only announced there)."""
+    server = serve("sitemap_index")
+    robots = (SITES / "sitemap_index" / "robots.txt").read_text().replace("{{BASE}}", server.base)
+    server.route("/static/robots.txt", robots, "text/plain")
+    server.fault("/robots.txt", status=301, headers={"Location": "/static/robots.txt"})
+    result = run_crawl(tmp_path, start=server.url("/"))
+    assert result.returncode == 0, result.log[-4000:]
+    assert_exactly_the_articles(result.records, expected_articles("sitemap_index", server.base))
+    assert server.hits("/robots.txt") == 1 and server.hits("/static/robots.txt") == 1
+    assert result.stat("robotstxt/shared") == 1
+    assert result.stat("robotstxt/forbidden") >= 1
+    assert not [p for p in server.paths() if p.startswith("/private/")]
+
+
+def test_failing_robots_txt_is_not_fetched_again_by_the_spider(serve, tmp_path: Path) -> None:
+    """A robots.txt answering 503 is retried by the middleware only; the spider gets that
+    answer (a failed discovery document) and the crawl goes on without its rules."""
+    server = serve("sitemap_index")
+    server.fault("/robots.txt", status=503)
+    result = run_crawl(tmp_path, start=server.url("/"))
+    assert result.returncode == 0, result.log[-4000:]
+    assert server.hits("/robots.txt") == 2  # the middleware's request and its one retry
+    assert result.stat("robotstxt/shared") >= 1  # (the spider's retry gets the copy again)
+    assert result.stat("discovery/document_failed") >= 1
+    assert result.records  # link-following still finds articles
