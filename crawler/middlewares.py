@@ -385,7 +385,8 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         response = self._responses.get(urlparse_cached(request).netloc)
         if response is None:
             return None
-        self._stats.inc_value("robotstxt/shared")
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("robotstxt/shared")
         return response.replace(url=request.url, request=request)
 
     def process_response(self, request: Request, response: Response) -> Response:
