@@ -25,14 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from crawler.textnorm import ascii_words_form, join_paragraphs, paragraphs
+from crawler.textnorm import ASCII_NON_WORD, ascii_words_form, join_paragraphs, paragraphs
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
-#: ASCII bytes to their key form: word characters ([A-Za-z0-9_]) lower-cased, others a space.
-_ASCII_KEYS = bytes(
-    ord(chr(c).lower()) if chr(c).isalnum() or c == 0x5F else 0x20 for c in range(128)
-) + bytes(128)
 #: "Read more: ...", "Related | ...": a 1-3 word label, a separator, then text.
 _LABEL = re.compile(r"^\W*([^\W\d_]{2,}(?:[ \t]+[^\W\d_]+){0,2})[ \t]*[:|\u00bb\u203a][ \t]*\S")
 #: A line that ends a sentence is prose, not a headline behind a label.
@@ -70,8 +66,8 @@ def key_words(line: str) -> tuple[str, ...]:
     data = ascii_words_form(line)
     if data is not None:
         # the words are ASCII: \w is [A-Za-z0-9_], NFKC is the identity and casefold
-        # is lower(); one byte-table pass turns every other byte into a space and folds case
-        spaced = data.translate(_ASCII_KEYS).decode("ascii")
+        # is lower(); a byte-table pass turns every other byte into a space
+        spaced = data.lower().translate(ASCII_NON_WORD).decode("ascii")
         folded = spaced.split()
         if not folded:
             return ()

@@ -9,6 +9,7 @@ in ``crawler/article.schema.json`` and the README's field table describe
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 
@@ -63,11 +64,16 @@ class ArticleRecord:
     crawl_meta: dict[str, Any] = field(default_factory=dict, metadata={"internal": True})
 
 
+#: The JSONL fields in output order, and a getter of their values from a record.
+_RECORD_FIELDS = tuple(f.name for f in fields(ArticleRecord) if not f.metadata.get("internal"))
+_RECORD_VALUES = attrgetter(*_RECORD_FIELDS)
+
+
 def record_fields() -> list[str]:
     """Names of the fields written to the JSONL, in output order."""
-    return [f.name for f in fields(ArticleRecord) if not f.metadata.get("internal")]
+    return list(_RECORD_FIELDS)
 
 
 def record_to_dict(record: ArticleRecord) -> dict[str, Any]:
     """The JSON object written for ``record`` (internal fields left out)."""
-    return {name: getattr(record, name) for name in record_fields()}
+    return dict(zip(_RECORD_FIELDS, _RECORD_VALUES(record), strict=True))

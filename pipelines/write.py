@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import time
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import journal
-from crawler.items import ArticleRecord, record_fields
+from crawler.items import ArticleRecord, record_fields, record_to_dict
 from crawler.neardup import minhash
 from crawler.run import output_dir, run_name
 from crawler.state import store_for
@@ -41,17 +40,14 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 #: The JSONL fields in output order (``record_fields``, looked up once).
 _FIELDS = tuple(record_fields())
-#: Their values, read from an ``ArticleRecord`` in one call.
-_FIELD_VALUES = attrgetter(*_FIELDS)
 #: ``json.dumps(record, ensure_ascii=False)``, without building an encoder per record.
 _ENCODE_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def record_dict(item: Any) -> dict[str, Any]:
-    """The JSON object of an item (an ``ArticleRecord`` or any item with its fields);
-    for an ``ArticleRecord``, the same as ``record_to_dict``."""
+    """The JSON object of an item (an ``ArticleRecord`` or any item with its fields)."""
     if isinstance(item, ArticleRecord):
-        return dict(zip(_FIELDS, _FIELD_VALUES(item), strict=True))
+        return record_to_dict(item)
     adapter = ItemAdapter(item)
     return {name: adapter.get(name) for name in _FIELDS}
 

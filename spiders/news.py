@@ -757,26 +757,17 @@ class NewsSpider(Spider):
                 html = self._remove(html, site_source, response.url)
             if site_source.languages:
                 hints["languages"] = list(site_source.languages)
-        if html is None:
-            return FetchedPage(
-                url=response.url,
-                html="",
-                fetched_at=utc_now_iso(),
-                status=response.status,
-                source=source,
-                hints=hints,
-                validators=validators,
-                body=response.body,
-                content_type=_header(response, "Content-Type"),
-            )
+        raw = html is None
         return FetchedPage(
             url=response.url,
-            html=html,
+            html=html or "",
             fetched_at=utc_now_iso(),
             status=response.status,
             source=source,
             hints=hints,
             validators=validators,
+            body=response.body if raw else None,
+            content_type=_header(response, "Content-Type") if raw else None,
         )
 
     def _remove(self, html: str, site_source: Any, url: str) -> str:
