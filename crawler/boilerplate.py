@@ -7,11 +7,16 @@ site, so such lines show themselves by repeating. ``SiteBoilerplate`` counts,
 per site, in how many distinct articles each short normalised line occurs, and
 strips the lines that occur in enough of them.
 
-Three guards keep an article's own text: a line is boilerplate only when it
-occurs in at least ``min_docs`` distinct articles *and* in at least
-``min_share`` of the site's articles, and it is short (at most
-``max_block_words`` words). A quote repeated in two articles of a series fails
-the first test; long paragraphs fail the last.
+Guards keep an article's own text: a line is boilerplate only when it occurs
+in at least ``min_docs`` distinct articles *and* in at least ``min_share`` of
+the site's articles, and it is short (at most ``max_block_words`` words). A
+quote repeated in two articles of a series fails the first test; long
+paragraphs fail the last. And chrome is the frame of an article, never most of
+it: :meth:`SiteBoilerplate.clean_article` strips nothing from a record when the
+learned lines would take at least half of its words (a single line that is
+most of its record, a series of template articles, a page the site republished
+under several URLs): the site's statistics cannot tell that record's chrome
+from its content, so its text is kept whole.
 """
 
 from __future__ import annotations
@@ -25,7 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from crawler.textnorm import ASCII_NON_WORD, ascii_words_form, join_paragraphs, paragraphs
+from crawler.textnorm import (
+    ASCII_NON_WORD,
+    ascii_words_form,
+    join_paragraphs,
+    paragraphs,
+    word_count,
+)
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
@@ -199,6 +210,20 @@ class Removal:
 
 
 @dataclass
+class Cleaned:
+    """A record's text after site-level stripping (:meth:`SiteBoilerplate.clean_article`)."""
+
+    text: str
+    removed: list[Removal]
+    #: Learned lines left in because together they were at least half the record.
+    spared: list[Removal] = field(default_factory=list)
+
+    @property
+    def words(self) -> int:
+        return word_count(self.text)
+
+
+@dataclass
 class SiteBoilerplate:
     """Learned block statistics of one site, and the cleaner that uses them."""
 
@@ -336,6 +361,21 @@ class SiteBoilerplate:
         if not removed:
             return text, removed
         return join_paragraphs(kept_paras), removed
+
+    def clean_article(self, text: str) -> Cleaned:
+        """:meth:`clean`, unless the learned lines are at least half of the record.
+
+        Chrome frames an article and is never most of it, so when stripping would
+        leave less than half of the record's words, the lines the site's other
+        articles share are this record's content (or the statistics cannot tell),
+        and nothing is stripped. A record is therefore never emptied or dropped here.
+        """
+        cleaned, removed = self.clean(text)
+        if not removed:
+            return Cleaned(text, removed)
+        if 2 * word_count(cleaned) <= word_count(text):
+            return Cleaned(text, [], spared=removed)
+        return Cleaned(cleaned, removed)
 
     def _clean_line(self, line: str, removed: list[Removal], hot: set[str]) -> str:
         keys = key_words(line)

@@ -270,3 +270,50 @@ def is_empty(hashvalues: Sequence[int] | np.ndarray) -> bool:
     if isinstance(hashvalues, list):  # stops at the first slot that is not empty
         return all(v == EMPTY_VALUE for v in hashvalues)
     return bool(np.all(np.asarray(hashvalues, dtype=np.uint64) == EMPTY_VALUE))
+
+
+class RecentSignatures:
+    """The text hashes and signatures of the last ``size`` records let through, for
+    duplicate checks of records that are in flight (claimed, not yet marked in the
+    store: a record the boilerplate pipeline holds until its site is learned). One
+    vectorised comparison with all of them; the oldest is overwritten first."""
+
+    def __init__(self, size: int, num_perm: int, threshold: float) -> None:
+        self.size = max(1, size)
+        self.threshold = threshold
+        self._sigs = np.full((self.size, num_perm), EMPTY_VALUE, dtype=SIGNATURE_DTYPE)
+        self._ids: list[str | None] = [None] * self.size
+        self._hashes: list[str | None] = [None] * self.size
+        self._by_hash: dict[str, str] = {}
+        self._next = 0
+
+    def add(self, record_id: str, content_hash: str, hashvalues: Sequence[int]) -> None:
+        slot = self._next
+        old = self._hashes[slot]
+        if old is not None and self._by_hash.get(old) == self._ids[slot]:
+            del self._by_hash[old]
+        self._by_hash.setdefault(content_hash, record_id)
+        self._ids[slot] = record_id
+        self._hashes[slot] = content_hash
+        usable = len(hashvalues) == self._sigs.shape[1] and not is_empty(hashvalues)
+        self._sigs[slot] = np.asarray(hashvalues, dtype=SIGNATURE_DTYPE) if usable else EMPTY_VALUE
+        self._next = (slot + 1) % self.size
+
+    def same_text(self, record_id: str, content_hash: str) -> str | None:
+        """The id of a recent record (other than ``record_id``) with this text hash."""
+        owner = self._by_hash.get(content_hash)
+        return owner if owner != record_id else None
+
+    def similar(self, record_id: str, hashvalues: Sequence[int]) -> list[str]:
+        """Ids other than ``record_id`` whose estimated Jaccard reaches the threshold,
+        oldest first."""
+        if len(hashvalues) != self._sigs.shape[1] or is_empty(hashvalues):
+            return []
+        wanted = np.asarray(hashvalues, dtype=SIGNATURE_DTYPE)
+        agree = np.count_nonzero(self._sigs == wanted, axis=1)
+        hits = np.flatnonzero(agree >= self.threshold * len(wanted) - 1e-9)
+        if not len(hits):
+            return []
+        order = sorted(hits, key=lambda i: (i - self._next) % self.size)
+        found = [self._ids[i] for i in order]
+        return [rid for rid in dict.fromkeys(found) if rid is not None and rid != record_id]

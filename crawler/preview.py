@@ -29,7 +29,7 @@ from crawler.boilerplate import SiteBoilerplate
 from crawler.extraction import ExtractOptions, Skip, build_record, parse_html
 from crawler.items import ArticleRecord, FetchedPage, record_to_dict
 from crawler.language import detect_language
-from crawler.textnorm import content_hash, word_count, words
+from crawler.textnorm import words
 
 #: What each rule means, for the legend printed under ``--removed``.
 RULE_HELP: dict[str, str] = {
@@ -246,14 +246,11 @@ def build_preview(
     site = site_for(record.site) if site_for is not None else None
     if site is not None:
         preview.site = site_summary(site)
-        text, removals = site.clean(record.text)
-        site_removed = [r.as_dict() for r in removals]
-        if removals and word_count(text) == 0:
-            preview.drop = preview.drop or Skip("empty_after_boilerplate", "nothing left")
-        elif removals:
-            record.text = text
-            record.word_count = word_count(text)
-            record.content_hash = content_hash(text)
+        cleaned = site.clean_article(record.text)
+        site_removed = [r.as_dict() for r in cleaned.removed]
+        if cleaned.removed:
+            record.text = cleaned.text
+            record.word_count = cleaned.words
 
     tree = parse_html(page.html)
     left_out: list[dict[str, str]] = []

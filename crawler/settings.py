@@ -70,13 +70,13 @@ LANGUAGE_MAX_CHARS = 600  # characters of title + leading text given to langdete
 BOILERPLATE_ENABLED = True  # learn and strip blocks that repeat across a site's articles
 BOILERPLATE_MIN_DOCS = 3  # a block must appear in this many distinct articles of a site
 BOILERPLATE_MIN_SHARE = 0.3  # ... and in at least this share of the site's articles
-BOILERPLATE_HOLD = 8  # records held per site on a first crawl until this many pages are seen
+BOILERPLATE_HOLD = 8  # on a site's first crawl, hold its first records (outside Scrapy's item flow) until this many of its articles were learned; only for sites the spider expects at least this many article pages from (never in a WARC); 0 = never hold
 BOILERPLATE_MAX_BLOCK_WORDS = 40  # longer blocks are never treated as boilerplate
 BOILERPLATE_MAX_HELD = 200  # records held at once across all sites (oldest released first)
+BOILERPLATE_HOLD_SECONDS = 60.0  # longest a record is held; it is also released when the spider goes idle
 BOILERPLATE_MAX_BLOCKS = 20000  # block counters kept per site; the rarest are forgotten beyond it
 BOILERPLATE_SAVE_INTERVAL = 60.0  # seconds between saves of learned blocks to the state store
 BOILERPLATE_MAX_SITES = 1000  # sites whose statistics stay in memory; others are saved and reloaded
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 32 * 1024 * 1024  # held records keep their responses in the scraper
 
 # --- dedupe (pipelines/dedupe.py) ---------------------------------------------
 DEDUPE_ENABLED = True  # drop URL, exact and near duplicates
@@ -84,6 +84,7 @@ NEAR_DUPLICATES = "drop"  # "drop" or "mark" (adds duplicate_of)
 DEDUPE_THRESHOLD = 0.8  # Jaccard similarity above which two texts are near duplicates
 DEDUPE_NUM_PERM = 128  # MinHash permutations
 DEDUPE_SHINGLE_SIZE = 5  # words per shingle
+DEDUPE_RECENT = 1024  # signatures of the last N records compared directly too: near copies of records still held (claimed, not yet in the store's index)
 TRACKING_PARAMS: list[str] = []  # extra query parameters to strip from URLs (added to built-ins)
 
 # --- state and output ---------------------------------------------------------
@@ -99,8 +100,8 @@ WARN_ON_GENERATOR_RETURN_VALUE = False  # Scrapy's lint re-parses the callback's
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.language.LanguagePipeline": 200,
-    "pipelines.boilerplate.BoilerplatePipeline": 300,
-    "pipelines.dedupe.DedupePipeline": 400,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.boilerplate.BoilerplatePipeline": 400,
     "pipelines.write.JsonlWriterPipeline": 500,
 }
 

@@ -1,15 +1,26 @@
 """Strip lines that repeat across a site's articles (``crawler.boilerplate``).
 
-Learns from every record of a site, strips learned blocks, and recomputes
-``text``, ``word_count`` and ``content_hash``. What was learned is saved to the
-state store periodically and at close, so the next run starts with it.
+Runs after the dedupe pipeline, so only an article's first copy reaches it:
+duplicates (exact, near, or the same article under another URL) never teach a
+site's statistics. Learns from every first version of an article, strips the
+learned lines (never half of a record or more: ``SiteBoilerplate.clean_article``)
+and recomputes ``text`` and ``word_count``; ``content_hash`` stays the hash of
+the text as extracted, so it changes only when the article does. What was
+learned is saved to the state store periodically and at close, so the next run
+starts with it.
 
-On a site's first crawl nothing is known yet, so its first records are *held*
-(``BOILERPLATE_HOLD`` of them) until enough of its articles have been seen, and
-then cleaned and released together. Held records keep Scrapy's scraper busy,
-and the engine closes a spider only when the scraper is idle, so a watchdog
-releases every held record when the crawl has nothing else left to do (or is
-closing); ``BOILERPLATE_MAX_HELD`` bounds how many are held at once.
+On a site's first crawl nothing is known yet. When the spider requested at least
+``BOILERPLATE_HOLD`` article pages of the site, or is still reading its sitemaps
+and feeds (``site_pages_expected``), the site's first records are *held* until
+that many of its articles were learned (or its discovery ends with fewer pages),
+then cleaned and handed to the writer (``record_released``). Holding never
+happens inside Scrapy's item flow: a held item finishes its pipelines at once
+(the writer leaves it for later), so Scrapy's item counts, ``CLOSESPIDER_*``
+and throughput are those of a crawl without holding. Held records are released
+early when ``BOILERPLATE_MAX_HELD`` is reached (oldest first), when they waited
+``BOILERPLATE_HOLD_SECONDS``, when the spider is idle, and when the writer
+closes. A held record is claimed in the store but not marked, so a run killed
+while holding it crawls it again next time: nothing lost, nothing twice.
 """
 
 from __future__ import annotations
@@ -20,21 +31,25 @@ from collections import OrderedDict, deque
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
 
+from crawler import signals as cleanwire_signals
 from crawler.boilerplate import SiteBoilerplate
 from crawler.state import store_for
-from crawler.textnorm import content_hash, word_count
+from crawler.timing import timed
+from crawler.urls import site_of
 
 logger = logging.getLogger(__name__)
 
-#: Seconds between two looks at whether the crawl is stalled on held records.
-WATCH_INTERVAL = 0.5
-#: Record ids remembered per run to count each article once.
-MAX_REMEMBERED_IDS = 200_000
+#: Seconds between two looks at held records' age and at the save interval.
+WATCH_INTERVAL = 1.0
+
+
+def bare_host(host: str) -> str:
+    """``host`` without a leading ``www.``: the spider's and the record's name of a site."""
+    return host[4:] if host.startswith("www.") else host
 
 
 class BoilerplatePipeline:
@@ -52,33 +67,41 @@ class BoilerplatePipeline:
         self.max_blocks = settings.getint("BOILERPLATE_MAX_BLOCKS", 20000)
         self.hold = max(0, settings.getint("BOILERPLATE_HOLD", 8))
         self.max_held = max(1, settings.getint("BOILERPLATE_MAX_HELD", 200))
+        self.hold_seconds = settings.getfloat("BOILERPLATE_HOLD_SECONDS", 60.0)
         self.save_interval = settings.getfloat("BOILERPLATE_SAVE_INTERVAL", 60.0)
         self.max_sites = max(1, settings.getint("BOILERPLATE_MAX_SITES", 1000))
         self.sites: OrderedDict[str, SiteBoilerplate] = OrderedDict()  # least recent first
         self._dirty: set[str] = set()
-        self._seen: dict[str, int] = {}  # records seen this run, per site
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._held: deque[tuple[str, Deferred[None]]] = deque()
+        #: (article pages requested, discovery running) per (bare) host, from the
+        #: spider's site_pages_expected.
+        self._expected: dict[str, tuple[int, bool]] = {}
+        #: Held records, oldest first: (site, time held, item).
+        self._held: deque[tuple[str, float, Any]] = deque()
         self._held_per_site: dict[str, int] = {}
-        self._stalled_ticks = 0
         self._last_save = time.monotonic()
         self._watch: Any = None
         self.store: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> BoilerplatePipeline:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(
+            pipeline.site_pages_expected, signal=cleanwire_signals.site_pages_expected
+        )
+        crawler.signals.connect(pipeline.release_all, signal=cleanwire_signals.release_held_records)
+        crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
+        return pipeline
 
     # -- lifecycle -------------------------------------------------------------
     def open_spider(self) -> None:
         self.store = store_for(self.crawler)
-        self._watch = create_looping_call(self._watchdog)
+        self._watch = create_looping_call(self._tick)
         self._watch.start(WATCH_INTERVAL, now=False)
 
     def close_spider(self) -> None:
         if self._watch is not None and self._watch.running:
             self._watch.stop()
-        self._release_all("close")
+        self.release_all("close")  # normally done already, when the writer closed
         self.save()
 
     def save(self) -> None:
@@ -92,25 +115,41 @@ class BoilerplatePipeline:
         self._dirty.clear()
         self._last_save = time.monotonic()
 
+    # -- signals -----------------------------------------------------------------
+    def site_pages_expected(self, site: str, pages: int, discovering: bool = False) -> None:
+        host = bare_host(site)
+        self._expected[host] = (int(pages), bool(discovering))
+        if not discovering and pages < self.hold and self._held:
+            # discovery is over and the site is too small to learn from: no wait pays off
+            small = [e for e in self._held if bare_host(e[0]) == host]
+            if small:
+                self._held = deque(e for e in self._held if bare_host(e[0]) != host)
+                for entry in small:
+                    self._release(*entry, reason="small_site")
+
+    def spider_idle(self) -> None:
+        """Nothing is being fetched or processed: no record of a held site is coming."""
+        self.release_all("idle")
+
     # -- items -----------------------------------------------------------------
-    async def process_item(self, item: Any) -> Any:
+    @timed("boilerplate")
+    def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         text = adapter.get("text")
         site = adapter.get("site")
         if not text or not site:
             return item
-        started = time.perf_counter()
         state = self._site(site)
-        self._learn(site, state, adapter)
-        learned_ms = (time.perf_counter() - started) * 1000.0
-        if self._must_hold(site, state):
-            await self._hold(site)
-        started = time.perf_counter()
-        try:
-            return self._clean(site, adapter, item)
-        finally:
-            spent = learned_ms + (time.perf_counter() - started) * 1000.0
-            self.stats.inc_value("time/boilerplate_ms", spent)
+        if self._teaches(adapter):
+            state.learn(text)
+            self._dirty.add(site)
+            self.stats.inc_value("boilerplate/documents_learned")
+        if self._held_per_site.get(site) and state.documents >= self.hold:
+            self._release_site(site)
+        if self._must_hold(site, state, adapter):
+            self._keep(site, item)
+            return item
+        return self._clean(site, adapter, item)
 
     def _site(self, site: str) -> SiteBoilerplate:
         state = self.sites.get(site)
@@ -147,142 +186,91 @@ class BoilerplatePipeline:
             del self.sites[site]
             self.stats.inc_value("boilerplate/sites_evicted")
 
-    def _learn(self, site: str, state: SiteBoilerplate, adapter: ItemAdapter) -> None:
-        """Count the record's article once: not again for a refetch or new version."""
-        self._seen[site] = self._seen.get(site, 0) + 1
-        record_id = adapter.get("id") or adapter.get("canonical_url") or adapter.get("url")
-        if record_id in self._ids:
-            return
-        self._ids[record_id] = None
-        if len(self._ids) > MAX_REMEMBERED_IDS:
-            self._ids.popitem(last=False)
-        if self.store.get_article(record_id) is not None:
-            return  # counted by the run that first emitted it
-        state.learn(adapter["text"])
-        self._dirty.add(site)
-        self.stats.inc_value("boilerplate/documents_learned")
+    @staticmethod
+    def _teaches(adapter: ItemAdapter) -> bool:
+        """Only an article's first version, and not a marked near copy, is counted.
 
-    def _must_hold(self, site: str, state: SiteBoilerplate) -> bool:
-        if not self.hold or state.documents >= self.hold or self._seen[site] > self.hold:
-            if self._held_per_site.get(site):
-                self._release_site(site)
+        The dedupe pipeline ran first, so exact copies and copies under other URLs
+        never get here; a later version (``version`` > 1) was counted by the run
+        that first emitted the article.
+        """
+        return int(adapter.get("version") or 1) == 1 and not adapter.get("duplicate_of")
+
+    def _must_hold(self, site: str, state: SiteBoilerplate, adapter: ItemAdapter) -> bool:
+        """Hold a record of a site still being learned, when the crawl will bring
+        enough of the site's articles for the wait to pay off."""
+        if not self.hold or state.documents >= self.hold:
             return False
-        return True
+        host = bare_host(site)
+        pages, discovering = self._expected.get(host, (0, False))
+        if pages < self.hold and not discovering:
+            return False  # a site of a few pages (a WARC, a feed of other sites' URLs)
+        return bare_host(site_of(adapter.get("url") or "")) == host
 
     def _clean(self, site: str, adapter: ItemAdapter, item: Any) -> Any:
-        text, removed = self._site(site).clean(adapter["text"])
-        if not removed:
+        state = self.sites.get(site) or self._site(site)
+        cleaned = state.clean_article(adapter["text"])
+        if cleaned.spared:
+            self.stats.inc_value("boilerplate/records_spared")
+            logger.debug(
+                "Kept %d learned line(s) in %s: they are half of its text or more",
+                len(cleaned.spared),
+                adapter.get("url"),
+            )
+        if not cleaned.removed:
             return item
-        words = word_count(text)
-        if words == 0:
-            self.stats.inc_value("drop/empty_after_boilerplate")
-            logger.debug("Dropped %s: nothing left after boilerplate", adapter.get("url"))
-            raise DropItem("empty_after_boilerplate")
-        adapter["text"] = text
-        adapter["word_count"] = words
-        adapter["content_hash"] = content_hash(text)
+        adapter["text"] = cleaned.text
+        adapter["word_count"] = cleaned.words
         meta = adapter.get("crawl_meta")
         if isinstance(meta, dict):  # for `scrapy preview --removed`
-            meta.setdefault("removed", []).extend(r.as_dict() for r in removed)
+            meta.setdefault("removed", []).extend(r.as_dict() for r in cleaned.removed)
         self.stats.inc_value("boilerplate/records_cleaned")
-        self.stats.inc_value("boilerplate/blocks_removed", len(removed))
+        self.stats.inc_value("boilerplate/blocks_removed", len(cleaned.removed))
         return item
 
     # -- holding ---------------------------------------------------------------
-    async def _hold(self, site: str) -> None:
-        released: Deferred[None] = Deferred()
-        self._held.append((site, released))
+    def _keep(self, site: str, item: Any) -> None:
+        meta = ItemAdapter(item).get("crawl_meta")
+        if isinstance(meta, dict):
+            meta["held"] = True  # the writer leaves it for record_released
+        self._held.append((site, time.monotonic(), item))
         self._held_per_site[site] = self._held_per_site.get(site, 0) + 1
         self.stats.inc_value("boilerplate/held")
         while len(self._held) > self.max_held:
-            self._release_oldest()
-        await maybe_deferred_to_future(released)
+            self._release(*self._held.popleft(), reason="cap")
 
-    def _fire(self, site: str, released: Deferred[None]) -> None:
-        if not released.called:
-            self._held_per_site[site] -= 1
-            released.callback(None)
-
-    def _release_oldest(self) -> None:
-        site, released = self._held.popleft()
-        self.stats.inc_value("boilerplate/released/cap")
-        self._fire(site, released)
+    def _release(self, site: str, _since: float, item: Any, reason: str) -> None:
+        self._held_per_site[site] -= 1
+        if not self._held_per_site[site]:
+            del self._held_per_site[site]
+        adapter = ItemAdapter(item)
+        meta = adapter.get("crawl_meta")
+        if isinstance(meta, dict):
+            meta.pop("held", None)
+        self._clean(site, adapter, item)
+        self.stats.inc_value(f"boilerplate/released/{reason}")
+        self.crawler.signals.send_catch_log(signal=cleanwire_signals.record_released, item=item)
 
     def _release_site(self, site: str) -> None:
-        keep: deque[tuple[str, Deferred[None]]] = deque()
+        keep: deque[tuple[str, float, Any]] = deque()
         mine = []
         for entry in self._held:
             (mine if entry[0] == site else keep).append(entry)
         self._held = keep
         for entry in mine:
-            self.stats.inc_value("boilerplate/released/learned")
-            self._fire(*entry)
+            self._release(*entry, reason="learned")
 
-    def _release_all(self, reason: str) -> None:
+    def release_all(self, reason: str = "writer_closing") -> None:
+        """Release every held record (in the order they were held)."""
         if not self._held:
             return
         logger.debug("Releasing %d held record(s): %s", len(self._held), reason)
-        held, self._held = self._held, deque()
-        for entry in held:
-            self.stats.inc_value(f"boilerplate/released/{reason}")
-            self._fire(*entry)
+        while self._held:
+            self._release(*self._held.popleft(), reason=reason)
 
-    def _watchdog(self) -> None:
-        """Release held records when nothing but them keeps the crawl running."""
+    def _tick(self) -> None:
         if self._dirty and time.monotonic() - self._last_save >= self.save_interval:
             self.save()
-        if not self._held:
-            self._stalled_ticks = 0
-            self._nudge_closing_scraper()
-            return
-        reason = self._stall_reason()
-        if reason == "closing":
-            self._release_all("closing")
-        elif reason == "idle":
-            self._release_all("idle")
-        elif reason == "stalled":
-            # Requests are queued but none is downloading: a brief gap between
-            # downloads, or the engine backing out because held records keep
-            # their responses in the scraper (SCRAPER_SLOT_MAX_ACTIVE_SIZE).
-            # If it lasts, free the oldest quarter and look again.
-            self._stalled_ticks += 1
-            if self._stalled_ticks >= 2:
-                self._stalled_ticks = 0
-                for _ in range(max(1, len(self._held) // 4)):
-                    site, released = self._held.popleft()
-                    self.stats.inc_value("boilerplate/released/stalled")
-                    self._fire(site, released)
-        else:
-            self._stalled_ticks = 0
-
-    def _nudge_closing_scraper(self) -> None:
-        """Let a closing scraper notice that released records are done.
-
-        Scrapy re-checks whether a closing scraper is idle only when a response
-        finishes; records a spider yields from ``start()`` that were held while
-        the spider began closing would otherwise leave it waiting forever.
-        """
-        scraper = self.crawler.engine.scraper
-        slot = getattr(scraper, "slot", None)
-        if slot is not None and slot.closing is not None and not slot.closing.called:
-            scraper._check_if_closing()
-
-    def _stall_reason(self) -> str | None:
-        engine = self.crawler.engine
-        slot = getattr(engine, "_slot", None)
-        scraper_slot = getattr(engine.scraper, "slot", None)
-        if (
-            slot is None
-            or slot.closing is not None
-            or not engine.running
-            or scraper_slot is None
-            or scraper_slot.closing is not None
-        ):
-            return "closing"
-        if engine.downloader.active or scraper_slot.queue:
-            return None
-        if scraper_slot.itemproc_size > len(self._held):
-            return None  # other items are still in the pipelines
-        if getattr(engine, "_start", None) is None and not slot.scheduler.has_pending_requests():
-            return "idle"
-        return "stalled"
+        deadline = time.monotonic() - self.hold_seconds
+        while self._held and self._held[0][1] <= deadline:
+            self._release(*self._held.popleft(), reason="timeout")

@@ -16,10 +16,18 @@ A record that passes claims its emission in the store (``claim``), which the
 writer's mark (or ``release`` when the write fails) ends; a second copy in
 flight at the same time, here or in another worker, is ``drop/duplicate_pending``.
 
+Decisions use the text as extracted, before site-level boilerplate stripping
+(this pipeline runs before ``pipelines/boilerplate.py``): the copies of one
+article are one record whatever the site has learned when each arrives, and a
+duplicate never teaches the site's statistics. ``content_hash`` is that text's
+hash, so a version changes only when the article does.
+
 Records of the same run: the writer marks a record right after writing it, in
 the same synchronous step of Scrapy's pipeline chain (sync ``process_item``
 methods run back to back without yielding to the reactor), so the next record
-that reaches this pipeline already sees it.
+that reaches this pipeline already sees it. A record the boilerplate pipeline
+holds is claimed but not yet marked: its copies are found among the text hashes
+and signatures of the last ``DEDUPE_RECENT`` records let through.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.neardup import minhash
+from crawler.neardup import RecentSignatures, minhash
 from crawler.run import utc_now_iso
 from crawler.state import store_for
 from crawler.state.base import ArticleState
@@ -55,6 +63,11 @@ class DedupePipeline:
             raise ValueError(f"NEAR_DUPLICATES must be 'drop' or 'mark', got {self.mode!r}")
         self.num_perm = settings.getint("DEDUPE_NUM_PERM", 128)
         self.shingle_size = settings.getint("DEDUPE_SHINGLE_SIZE", 5)
+        self.recent = RecentSignatures(
+            settings.getint("DEDUPE_RECENT", 1024),
+            self.num_perm,
+            settings.getfloat("DEDUPE_THRESHOLD", 0.8),
+        )
         self.store: Any = None
 
     @classmethod
@@ -99,16 +112,17 @@ class DedupePipeline:
             meta["minhash"] = self._signature(adapter["text"], chash, meta)
             return item
 
-        same_text = store.find_content(chash)
+        same_text = store.find_content(chash) or self.recent.same_text(rid, chash)
         if same_text is not None and same_text != rid:
             raise self._drop("drop", "duplicate_exact", url, f"same text as {same_text}")
 
         hashvalues = self._signature(adapter["text"], chash, meta)
         meta["minhash"] = hashvalues
-        near = store.near_duplicates(rid, hashvalues)
+        near = store.near_duplicates(rid, hashvalues) or self.recent.similar(rid, hashvalues)
         if near and self.mode == "drop":
             raise self._drop("drop", "near_duplicate", url, f"near copy of {near[0]}")
         self._claim(rid, int(adapter.get("version") or 1), chash, url)
+        self.recent.add(rid, chash, hashvalues if not near else [])
         if near:
             adapter["duplicate_of"] = near[0]
             self.stats.inc_value("dedupe/near_duplicate_marked")

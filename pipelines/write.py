@@ -8,10 +8,16 @@ file is fsynced, so a mark never exists without its line. On open, leftover
 ``.part`` files of killed runs are recovered: complete lines kept and re-marked
 (idempotently), a torn last line dropped, the file renamed. Every article is
 therefore in the output exactly once, however a run ends.
+
+A record the boilerplate pipeline holds (``crawl_meta["held"]``) passes through
+unwritten; it is written when ``record_released`` brings it back, and before
+this file is finalised the writer asks for every held record
+(``release_held_records``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -27,6 +33,7 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import journal
+from crawler import signals as cleanwire_signals
 from crawler.items import ArticleRecord, record_fields, record_to_dict
 from crawler.neardup import minhash
 from crawler.run import output_dir, run_name
@@ -94,7 +101,9 @@ class JsonlWriterPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> JsonlWriterPipeline:
-        return cls(crawler)
+        writer = cls(crawler)
+        crawler.signals.connect(writer.record_released, signal=cleanwire_signals.record_released)
+        return writer
 
     # -- lifecycle ---------------------------------------------------------------
     def open_spider(self) -> None:
@@ -108,6 +117,7 @@ class JsonlWriterPipeline:
     def close_spider(self) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+        self.crawler.signals.send_catch_log(signal=cleanwire_signals.release_held_records)
         self.closed = True
         if self.fd is None:
             self.store.commit()
@@ -142,8 +152,20 @@ class JsonlWriterPipeline:
             logger.info("Wrote %s", final)
 
     # -- writing -----------------------------------------------------------------
-    @timed("write")
     def process_item(self, item: Any) -> Any:
+        meta = ItemAdapter(item).get("crawl_meta")
+        if meta and meta.get("held"):
+            return item  # written when the boilerplate pipeline releases it
+        return self.write(item)
+
+    def record_released(self, item: Any) -> None:
+        """Write a record the boilerplate pipeline held until its site was learned."""
+        with contextlib.suppress(DropItem):  # counted and logged by write()
+            self.write(item)
+
+    @timed("write")
+    def write(self, item: Any) -> Any:
+        """Write ``item``'s line, then mark it in the store; DropItem when it cannot be."""
         record = record_dict(item)
         if self.failed or self.closed:
             reason = self.failed or "writer_closed"

@@ -36,6 +36,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import discovery
+from crawler import signals as cleanwire_signals
 from crawler.charset import decode_html
 from crawler.diskset import DiskDict, DiskSet, TemporaryDatabase
 from crawler.items import FetchedPage
@@ -105,6 +106,8 @@ class SiteState:
     sitemaps_in_flight: int = 0  # queued child sitemaps requested and not yet handled
     report: discovery.DiscoveryReport | None = None  # what discovery found (dry run only)
     robots: Any = None  # the site's robots.txt rules (dry run only: nothing else asks)
+    docs_done: int = 0  # sitemap and feed documents answered or failed
+    announced: tuple[int, bool] = (0, False)  # last site_pages_expected (pages, discovering)
 
 
 def _bare_host(url: str) -> str:
@@ -362,6 +365,9 @@ class NewsSpider(Spider):
             site.sitemaps_in_flight -= 1
         yield from self._read_document(response, site)
         yield from self._next_sitemaps(site)
+        if "sitemap_depth" in response.meta:
+            site.docs_done += 1
+        self._announce(site)
 
     def _read_document(self, response: Response, site: SiteState) -> Iterator[Any]:
         body = discovery.maybe_gunzip(response.body, self.sitemap_max_bytes)
@@ -472,6 +478,23 @@ class NewsSpider(Spider):
             site.sitemaps_in_flight -= 1
         if site is not None:
             yield from self._next_sitemaps(site)
+            if "sitemap_depth" in request.meta:
+                site.docs_done += 1
+            self._announce(site)
+
+    def _announce(self, site: SiteState) -> None:
+        """Tell the pipelines how many article pages of ``site`` this crawl requested
+        so far, and whether its sitemaps and feeds are still being read (more may come):
+        the boilerplate pipeline holds a site's first records only when it pays off."""
+        discovering = site.sitemap_files > site.docs_done or bool(site.sitemap_queue)
+        if (site.pages, discovering) != site.announced:
+            site.announced = (site.pages, discovering)
+            self.crawler.signals.send_catch_log(
+                signal=cleanwire_signals.site_pages_expected,
+                site=site.host,
+                pages=site.pages,
+                discovering=discovering,
+            )
 
     # ------------------------------------------------------------------ pages
     def parse_start(self, response: Response) -> Iterator[Any]:
@@ -504,6 +527,7 @@ class NewsSpider(Spider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         """A page that may be an article; in link-following mode also a source of links."""
         site = self._site_of(response)
+        self._announce(site)
         if response.status == 304:
             self._skip("not_modified", response.url)
             self._refresh_known(response)

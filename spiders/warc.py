@@ -1,8 +1,8 @@
 """`scrapy crawl warc -a path=FILE_OR_GLOB[,...]`: clean records out of WARC/ARC archives.
 
-Each HTTP 200 HTML response record becomes a Scrapy response (target URI,
-headers, WARC-Date) and then a ``FetchedPage`` that goes through the same
-pipelines as the ``news`` spider. Other records are counted and skipped.
+Each HTTP 200 HTML response record becomes a ``FetchedPage`` (target URI,
+Content-Type, WARC-Date, the raw body) that goes through the same pipelines as
+the ``news`` spider's pages. Other records are counted and skipped.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from scrapy import Spider
-from scrapy.http import HtmlResponse
 
-from crawler.charset import decode_html
 from crawler.items import FetchedPage
 from crawler.warc import WarcEntry, iter_warc
 
@@ -66,8 +64,6 @@ class WarcSpider(Spider):
                     self._skip(entry, path)
                     continue
                 page = self._page(entry)
-                if page is None:
-                    continue
                 # Items from start() bypass the scheduler: bound how many are in flight,
                 # so a large archive streams with flat memory.
                 while self.crawler.engine.scraper.slot.itemproc_size >= max_inflight:
@@ -83,20 +79,17 @@ class WarcSpider(Spider):
         else:
             self.logger.debug("Skipped %s record %s", entry.kind, entry.url)
 
-    def _page(self, entry: WarcEntry) -> FetchedPage | None:
-        response = HtmlResponse(
-            url=entry.url, status=entry.status, headers=entry.headers, body=entry.body
-        )
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        html = decode_html(response.body, content_type)
-        if not html:
-            self.crawler.stats.inc_value("skip/undecodable")
-            self.logger.debug("Undecodable page %s skipped", entry.url)
-            return None
+    def _page(self, entry: WarcEntry) -> FetchedPage:
+        """The record as a page for the pipelines, undecoded: the extraction worker
+        decodes it (``crawler.pagework``, ``skip/undecodable`` when no charset reads
+        it), so the crawl process, which reads the archive, does not."""
+        content_type = next((v for k, v in entry.headers if k.lower() == "content-type"), "")
         return FetchedPage(
-            url=response.url,
-            html=html,
+            url=entry.url,
+            html="",
             fetched_at=entry.date,
-            status=response.status,
+            status=entry.status,
             source="warc",
+            body=entry.body,
+            content_type=content_type or None,
         )

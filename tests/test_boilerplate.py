@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from crawler.boilerplate import SiteBoilerplate, block_hash, block_key, mask_numbers
+from crawler.textnorm import content_hash, word_count
 from tests.articles import article_text
 from tests.corpus import corpus_lines, corpus_texts
 
@@ -84,6 +85,34 @@ def test_repeated_chrome_lines_are_stripped_once_learned() -> None:
     assert len(removed) == 3
     _, paras = article_text(50)
     assert cleaned == "\n\n".join(paras)
+
+
+def test_learned_lines_are_never_half_of_what_they_strip() -> None:
+    """Chrome frames an article: when learned lines would take half of a record's
+    words or more, the record keeps them all (and says so); below that they go."""
+    site = _site(6)
+    brief = "The ferry resumes on Monday."  # 5 words against 19 words of chrome
+    cleaned = site.clean_article("\n\n".join([*CHROME, brief]))
+    assert cleaned.removed == [] and len(cleaned.spared) == 2
+    assert cleaned.text == "\n\n".join([*CHROME, brief])
+    article = _article(70, [], CHROME)
+    cleaned = site.clean_article(article)
+    assert not cleaned.spared and len(cleaned.removed) == 2
+    assert cleaned.text == "\n\n".join(article_text(70)[1])
+    assert cleaned.words == word_count(cleaned.text)
+
+
+def test_a_site_that_learned_one_article_under_many_urls_cannot_empty_it() -> None:
+    """The failure duplicates-never-teach prevents (the pipeline test below), with the
+    guard behind it: a model that counted one article's copies as different articles
+    still leaves more than half of it."""
+    site = SiteBoilerplate()
+    text = _article(3, [], CHROME)
+    for _ in range(6):
+        site.learn(text)
+    cleaned = site.clean_article(text)
+    assert 2 * cleaned.words > word_count(text)
+    assert all(p in cleaned.text for p in article_text(3)[1] if len(p.split()) > 40)
 
 
 def test_block_below_min_share_is_kept() -> None:
@@ -255,7 +284,10 @@ def test_learned_state_round_trips_through_load() -> None:
 
 # -- the pipeline in a real crawl ----------------------------------------------
 # A spider that yields ready-made records from start(), run by a real Crawler in
-# a subprocess (one reactor per process), with only this pipeline enabled.
+# a subprocess (one reactor per process), with the dedupe, boilerplate and JSONL
+# writer pipelines on a real SQLite store. Unless told otherwise the spider
+# announces, as the news spider's discovery does, how many pages of each site it
+# will bring (site_pages_expected).
 
 STAMP = "Last Updated: {m:02d}/{d:02d}/2016"
 
@@ -270,12 +302,15 @@ def _records(site: str, seeds: range) -> list[dict[str, Any]]:
 
 
 def crawl_main(spec_path: str) -> None:
-    """Subprocess entry point: crawl the records of ``spec`` and dump items and stats."""
+    """Subprocess entry point: crawl the records of ``spec`` and dump stats."""
+    from collections import Counter
+
     from scrapy import Spider
     from scrapy.crawler import AsyncCrawlerProcess
     from scrapy.exceptions import CloseSpider
     from scrapy.utils.project import get_project_settings
 
+    from crawler import signals as cleanwire_signals
     from crawler.items import ArticleRecord
     from crawler.textnorm import content_hash, word_count
 
@@ -285,6 +320,11 @@ def crawl_main(spec_path: str) -> None:
         name = "records"
 
         async def start(self):  # type: ignore[override]
+            if spec.get("announce", True):
+                for site, pages in Counter(r["site"] for r in spec["records"]).items():
+                    self.crawler.signals.send_catch_log(
+                        signal=cleanwire_signals.site_pages_expected, site=site, pages=pages
+                    )
             for i, rec in enumerate(spec["records"]):
                 if spec.get("close_after") is not None and i == spec["close_after"]:
                     raise CloseSpider("test_close")
@@ -311,11 +351,15 @@ def crawl_main(spec_path: str) -> None:
     settings = get_project_settings()
     settings.setdict(
         {
-            "ITEM_PIPELINES": {"pipelines.boilerplate.BoilerplatePipeline": 300},
+            "ITEM_PIPELINES": {
+                "pipelines.dedupe.DedupePipeline": 300,
+                "pipelines.boilerplate.BoilerplatePipeline": 400,
+                "pipelines.write.JsonlWriterPipeline": 500,
+            },
             "EXTENSIONS": {},
             "LOG_LEVEL": "INFO",
             "STATE_URL": spec["state_url"],
-            "FEEDS": {spec["items"]: {"format": "jsonlines", "encoding": "utf-8"}},
+            "OUTPUT_DIR": spec["output"],
             **spec.get("settings", {}),
         },
         priority="cmdline",
@@ -331,10 +375,11 @@ def crawl_main(spec_path: str) -> None:
 def _crawl(
     tmp_path: Path, records: list[dict[str, Any]], name: str = "run", **extra: Any
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    output = tmp_path / f"{name}-output"
     spec = {
         "records": records,
         "state_url": f"sqlite:///{tmp_path / 'state.sqlite3'}",
-        "items": str(tmp_path / f"{name}.jsonl"),
+        "output": str(output),
         "stats": str(tmp_path / f"{name}.stats.json"),
         **extra,
     }
@@ -349,10 +394,13 @@ def _crawl(
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    items_path = Path(spec["items"])
-    items = (
-        [json.loads(x) for x in items_path.read_text().splitlines()] if items_path.exists() else []
-    )
+    items = [
+        json.loads(line)
+        for path in sorted(output.glob("records/*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    for item in items:
+        item["seed"] = int(item["url"].rsplit("/", 1)[1])
     return items, json.loads(Path(spec["stats"]).read_text())
 
 
@@ -371,39 +419,57 @@ def test_pipeline_cleans_first_records_of_a_first_crawl_by_holding_them(tmp_path
     assert len(items) == 14
     assert _chrome_left(items) == []
     assert stats["boilerplate/held"] == 7  # the 8th record makes the site ready
+    assert stats["boilerplate/released/learned"] == 7
+    assert stats["item_scraped_count"] == 14  # held items finished their pipelines
     assert stats["boilerplate/records_cleaned"] == 14
     assert stats["boilerplate/blocks_removed"] == 14 * 3
-    removed = next(i for i in items if i["crawl_meta"]["seed"] == 0)["crawl_meta"]["removed"]
-    assert {r["text"] for r in removed} == {*CHROME, STAMP.format(m=1, d=1)}
-    for item in items:  # recomputed from the clean text
-        _, paras = article_text(item["crawl_meta"]["seed"])
+    assert [i["seed"] for i in items] == list(range(14))  # released in the order held
+    for item in items:
+        _, paras = article_text(item["seed"])
         assert item["text"] == "\n\n".join(paras)
-        assert item["word_count"] == len(item["text"].split()) or item["word_count"] > 0
+        assert item["word_count"] == word_count(item["text"])
+        # the hash of the text as extracted: it changes when the article does, not
+        # when the site's learned lines do
+        source = next(r for r in records if r["seed"] == item["seed"])
+        assert item["content_hash"] == content_hash(source["text"])
 
 
-def test_site_with_fewer_articles_than_the_hold_does_not_hang_the_crawl(tmp_path: Path) -> None:
+def test_sites_the_crawl_brings_few_pages_of_are_never_held(tmp_path: Path) -> None:
+    """A many-site stream (a WARC, a feed of other sites' links) never waits for a
+    threshold its sites will not reach."""
     records = _records("small.example", range(4)) + _records("big.example", range(10, 22))
     items, stats = _crawl(tmp_path, records)
     assert len(items) == 16
     assert stats["finish_reason"] == "finished"
-    assert stats["boilerplate/released/idle"] == 4
-    assert _chrome_left(items) == []
+    assert stats["boilerplate/held"] == 7  # big.example's first 7 only
+    assert stats["boilerplate/released/learned"] == 7
+    assert [i["seed"] for i in items][:4] == [0, 1, 2, 3]  # written at once
+
+
+def test_nothing_is_held_without_the_spider_expecting_pages(tmp_path: Path) -> None:
+    items, stats = _crawl(tmp_path, _records("big.example", range(10)), announce=False)
+    assert len(items) == 10
+    assert "boilerplate/held" not in stats
+    assert len(_chrome_left(items)) < 3 * 10  # the later records are cleaned
 
 
 def test_global_hold_cap_releases_oldest_records_first(tmp_path: Path) -> None:
-    sites = [_records(f"s{i}.example", range(3)) for i in range(4)]
+    sites = [_records(f"s{i}.example", range(10 * i, 10 * i + 3)) for i in range(4)]
     records = [r for pair in zip(*sites, strict=True) for r in pair]  # interleaved
-    items, stats = _crawl(tmp_path, records, settings={"BOILERPLATE_MAX_HELD": 5})
+    settings = {"BOILERPLATE_MAX_HELD": 5, "BOILERPLATE_HOLD": 3}
+    items, stats = _crawl(tmp_path, records, settings=settings)
     assert len(items) == 12
-    assert stats["boilerplate/released/cap"] == 7
-    assert stats["boilerplate/released/idle"] == 5
+    assert stats["boilerplate/held"] == 8  # the third record of each site is not held
+    assert stats["boilerplate/released/cap"] == 3  # the first records of s0, s1, s2
+    assert stats["boilerplate/released/learned"] == 5
+    assert [i["seed"] for i in items][:3] == [0, 10, 20]
 
 
-def test_spider_closing_while_records_are_held_releases_them(tmp_path: Path) -> None:
+def test_spider_closing_while_records_are_held_writes_them_cleaned(tmp_path: Path) -> None:
     records = _records("big.example", range(10))
     items, stats = _crawl(tmp_path, records, close_after=5)
     assert stats["finish_reason"] == "test_close"
-    assert stats["boilerplate/released/closing"] == 5
+    assert stats["boilerplate/released/writer_closing"] == 5
     assert len(items) == 5
     assert _chrome_left(items) == []  # five articles are enough to learn from
 
@@ -414,7 +480,8 @@ def test_second_run_starts_with_learned_blocks_and_holds_nothing(tmp_path: Path)
     items, stats = _crawl(tmp_path, again, name="second")
     assert stats.get("boilerplate/held", 0) == 0
     assert stats["boilerplate/sites_loaded"] == 1
-    assert len(items) == 6 and _chrome_left(items) == []
+    assert stats["skip/unchanged"] == 5
+    assert len(items) == 1 and _chrome_left(items) == []
 
 
 def test_disabled_pipeline_leaves_text_alone(tmp_path: Path) -> None:
@@ -425,12 +492,33 @@ def test_disabled_pipeline_leaves_text_alone(tmp_path: Path) -> None:
     assert "boilerplate/held" not in stats
 
 
-def test_record_that_is_all_chrome_is_dropped_with_stat(tmp_path: Path) -> None:
+def test_record_that_is_all_learned_lines_is_kept_whole(tmp_path: Path) -> None:
+    """Learned lines never remove the article: a record they would be most of keeps
+    its text (and is counted), it is not emptied or dropped."""
     records = _records("big.example", range(9))
     records.append({"site": "big.example", "seed": 99, "text": "\n\n".join(CHROME)})
     items, stats = _crawl(tmp_path, records)
-    assert len(items) == 9
-    assert stats["drop/empty_after_boilerplate"] == 1
+    assert len(items) == 10
+    assert next(i for i in items if i["seed"] == 99)["text"] == "\n\n".join(CHROME)
+    assert stats["boilerplate/records_spared"] == 1
+    assert not any(k.startswith("drop/") for k in stats)
+
+
+def test_copies_of_one_article_teach_nothing_and_are_one_record(tmp_path: Path) -> None:
+    """One article under several URLs of a site is one record, and its lines are not
+    learned as the site's chrome (they would empty every copy)."""
+    records = []
+    for copy in range(6):
+        for seed in (1, 2):
+            text = _article(seed, [], CHROME)
+            records.append({"site": "copies.example", "seed": seed * 100 + copy, "text": text})
+    items, stats = _crawl(tmp_path, records, announce=False)
+    assert sorted(i["seed"] for i in items) == [100, 200]
+    assert stats["drop/duplicate_exact"] + stats.get("drop/duplicate_pending", 0) == 10
+    assert stats["boilerplate/documents_learned"] == 2
+    for item in items:
+        _, paras = article_text(item["seed"] // 100)
+        assert all(p in item["text"] for p in paras)
 
 
 def test_sites_beyond_the_memory_cap_are_saved_and_reloaded(tmp_path: Path) -> None:

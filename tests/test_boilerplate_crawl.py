@@ -75,22 +75,31 @@ def test_no_chrome_line_survives_from_the_first_page_of_the_first_crawl(
     assert second.stat("boilerplate/records_cleaned") >= 1
 
 
-def test_held_responses_filling_the_scraper_do_not_hang_the_crawl(
+def test_held_records_count_as_scraped_so_closespider_itemcount_keeps_its_meaning(
     tmp_path: Path, serve: Any
 ) -> None:
-    """Fault: held records keep their responses in Scrapy's scraper; once it is
-    full the engine stops fetching, so only the watchdog can make progress."""
+    """Holding happens outside Scrapy's item flow: a held item has finished its
+    pipelines, so CLOSESPIDER_ITEMCOUNT closes the crawl while every record is still
+    held, and the records are written (cleaned) as the writer closes."""
     server = serve("chromesite")
     result = run_crawl(
         tmp_path,
         start=server.url("/"),
-        settings={
-            "SCRAPER_SLOT_MAX_ACTIVE_SIZE": "1",
-            "CONCURRENT_REQUESTS": "1",
-            "BOILERPLATE_HOLD": "50",
-        },
+        settings={"CLOSESPIDER_ITEMCOUNT": "5", "CONCURRENT_REQUESTS": "1"},
     )
     assert result.returncode == 0, result.log[-3000:]
-    assert result.stats["finish_reason"] == "finished"
+    assert result.stats["finish_reason"] == "closespider_itemcount"
+    assert result.stat("boilerplate/held") == len(result.records) >= 5
+    assert result.stat("boilerplate/released/writer_closing") == len(result.records)
+    assert result.stat("item_scraped_count") == len(result.records)
+    for record in result.records:  # five articles are enough to learn the chrome from
+        assert _chrome_in(record["text"]) == [], record["url"]
+
+
+def test_site_with_fewer_pages_than_the_hold_is_never_held(tmp_path: Path, serve: Any) -> None:
+    """Holding pays off only for a site the crawl brings enough articles of."""
+    server = serve("chromesite")
+    result = run_crawl(tmp_path, start=server.url("/"), settings={"BOILERPLATE_HOLD": "50"})
+    assert result.returncode == 0, result.log[-3000:]
     assert len(result.records) == 10
-    assert result.stat("boilerplate/released/stalled") >= 1
+    assert result.stat("boilerplate/held") == 0

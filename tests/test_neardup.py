@@ -309,3 +309,20 @@ def test_band_keys_blobs_and_emptiness_are_the_numpy_reference() -> None:
                 neardup.to_blob(bad)
         else:
             assert neardup.to_blob(bad) == expected
+
+
+def test_recent_signatures_find_in_flight_copies_and_forget_the_oldest() -> None:
+    from crawler.neardup import RecentSignatures, minhash
+
+    recent = RecentSignatures(size=2, num_perm=128, threshold=0.8)
+    recent.add("wire", "h-wire", minhash(WIRE))
+    assert recent.similar("copy", minhash(SYNDICATED)) == ["wire"]
+    assert recent.similar("wire", minhash(SYNDICATED)) == []  # not its own copy
+    assert recent.similar("own", minhash(INDEPENDENT)) == []
+    assert recent.same_text("other", "h-wire") == "wire"
+    assert recent.same_text("wire", "h-wire") is None
+    recent.add("own", "h-own", minhash(INDEPENDENT))
+    recent.add("third", "h-third", minhash("a different text " * 20))  # overwrites "wire"
+    assert recent.similar("copy", minhash(SYNDICATED)) == []
+    assert recent.same_text("other", "h-wire") is None
+    assert recent.same_text("other", "h-own") == "own"
