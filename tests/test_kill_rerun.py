@@ -154,3 +154,37 @@ def test_sigterm_finalises_the_file_and_leaves_a_consistent_store(
     assert rerun.stat("recover/files") == 0
     ids = all_ids(folder)
     assert len(ids) == ARTICLES and set(ids.values()) == {1}
+
+
+def test_sigkilled_while_records_are_held_then_rerun_emits_every_article_exactly_once(
+    killsite: FixtureServer, tmp_path: Path
+) -> None:
+    """Records the boilerplate pipeline holds (a site's first crawl) are claimed but
+    not marked: a run killed while holding them leaves them to the next run."""
+    folder = tmp_path / "output" / "news"
+    settings = {**settings_for(tmp_path), "BOILERPLATE_HOLD": "55"}
+    proc = subprocess.Popen(
+        crawl_command("news", {"start": killsite.url("/")}, settings),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while sum(p.startswith("/news/") for p in killsite.paths()) < 16:
+        assert proc.poll() is None, proc.stderr.read()[-4000:] if proc.stderr else ""
+        assert time.monotonic() < deadline, "crawl fetched too slowly"
+        time.sleep(0.05)
+    time.sleep(2 * DELAY)  # let the fetched pages reach the pipelines (and be held)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    held_lines = sum(p.read_bytes().count(b"\n") for p in folder.glob("*.jsonl.part"))
+    assert held_lines == 0  # every record of the site was still held
+
+    rerun = run_crawl(tmp_path, settings=settings_for(tmp_path), start=killsite.url("/"))
+    assert rerun.returncode == 0, rerun.log[-4000:]
+    ids = all_ids(folder)
+    assert len(ids) == ARTICLES and set(ids.values()) == {1}
+    store = SqliteStore(tmp_path / "state.sqlite3")
+    assert store.count() == ARTICLES
+    store.close()
