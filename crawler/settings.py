@@ -142,9 +142,10 @@ DISTRIBUTED_REDIS_RETRY = 30.0  # seconds a Redis outage is retried before the w
 DISTRIBUTED_START_URLS_KEY = "%(name)s:start_urls"  # Redis list idle workers take start URLs from
 ADDONS = {"crawler.distributed.DistributedAddon": 0, "crawler.useragent.ContactUserAgentAddon": 0}  # switches distributed mode on from DISTRIBUTED/REDIS_URL
 
-# --- garbage collector (crawler/extensions/gc_tuning.py) -----------------------
+# --- garbage collector (crawler/extensions/gc_tuning.py, drop_tracebacks.py) ---
 GC_FREEZE = True  # freeze the start-up heap (gc.freeze) when the crawler is built and when the spider opens: later collections and the exit skip it
 GC_THRESHOLD = 20000  # container allocations between young-generation collections (Python's default: 700); 0 keeps Python's
+GC_RELEASE_DROPPED = True  # clear a dropped item's exception traceback once Scrapy handled it, so the item is freed at once, not at a later collection (crawler/extensions/drop_tracebacks.py)
 
 # --- WARC (spiders/warc.py, crawler/extensions/warc_output.py) ----------------
 WARC_MAX_INFLIGHT = 64  # archive pages in the pipelines at once (bounds memory)
@@ -165,6 +166,7 @@ EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "crawler.extensions.progress.ProgressLog": 0,
     "crawler.extensions.gc_tuning.CollectorTuning": 0,
+    "crawler.extensions.drop_tracebacks.DroppedItemRelease": 1000,
     "crawler.extensions.report.RunReport": 500,
     "crawler.extensions.warc_output.WarcOutput": 510,
 }
