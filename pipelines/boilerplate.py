@@ -179,9 +179,10 @@ class BoilerplatePipeline:
             if site is None:
                 return
             if site in self._dirty:
+                # committed with the writer's next batch (or the next save): a site
+                # read back before then is read from the same connection
                 state = self.sites[site]
-                self.store.save_blocks(site, state.documents, dict(state.counts))
-                self.store.commit()
+                self.store.save_blocks(site, state.documents, state.counts)
                 self._dirty.discard(site)
             del self.sites[site]
             self.stats.inc_value("boilerplate/sites_evicted")

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from scrapy import Spider
+from scrapy.exceptions import CloseSpider
 
 from crawler.items import FetchedPage
 from crawler.warc import WarcEntry, iter_warc
@@ -69,6 +70,12 @@ class WarcSpider(Spider):
                 while self.crawler.engine.scraper.slot.itemproc_size >= max_inflight:
                     await asyncio.sleep(0.005)
                 yield page
+        # Scrapy notices that a spider without requests is done at its next heartbeat
+        # (every 5 s); an archive's end is known here, so close as soon as its last
+        # page has left the pipelines.
+        while self.crawler.engine.scraper.slot.itemproc_size:
+            await asyncio.sleep(0.005)
+        raise CloseSpider("finished")
 
     def _skip(self, entry: WarcEntry, path: Path) -> None:
         self.crawler.stats.inc_value(f"skip/warc_{entry.kind}")
