@@ -275,29 +275,51 @@ def is_empty(hashvalues: Sequence[int] | np.ndarray) -> bool:
 class RecentSignatures:
     """The text hashes and signatures of the last ``size`` records let through, for
     duplicate checks of records that are in flight (claimed, not yet marked in the
-    store: a record the boilerplate pipeline holds until its site is learned). One
-    vectorised comparison with all of them; the oldest is overwritten first."""
+    store: a record the boilerplate pipeline holds until its site is learned).
+
+    Near copies are found as the store finds them: records sharing an LSH band with
+    the asking signature are candidates, kept when their estimated Jaccard reaches
+    the threshold. The oldest record is overwritten first."""
 
     def __init__(self, size: int, num_perm: int, threshold: float) -> None:
         self.size = max(1, size)
+        self.num_perm = num_perm
         self.threshold = threshold
         self._sigs = np.full((self.size, num_perm), EMPTY_VALUE, dtype=SIGNATURE_DTYPE)
         self._ids: list[str | None] = [None] * self.size
         self._hashes: list[str | None] = [None] * self.size
+        self._keys: list[tuple[int, ...]] = [()] * self.size
+        self._buckets: dict[tuple[int, int], set[int]] = {}
         self._by_hash: dict[str, str] = {}
         self._next = 0
 
+    def _bands(self, hashvalues: Sequence[int]) -> tuple[int, ...] | None:
+        if len(hashvalues) != self.num_perm or is_empty(hashvalues):
+            return None
+        return tuple(band_keys(hashvalues, self.threshold))
+
     def add(self, record_id: str, content_hash: str, hashvalues: Sequence[int]) -> None:
         slot = self._next
+        self._next = (slot + 1) % self.size
         old = self._hashes[slot]
         if old is not None and self._by_hash.get(old) == self._ids[slot]:
             del self._by_hash[old]
+        for band, key in enumerate(self._keys[slot]):
+            bucket = self._buckets.get((band, key))
+            if bucket is not None:
+                bucket.discard(slot)
+                if not bucket:
+                    del self._buckets[(band, key)]
         self._by_hash.setdefault(content_hash, record_id)
         self._ids[slot] = record_id
         self._hashes[slot] = content_hash
-        usable = len(hashvalues) == self._sigs.shape[1] and not is_empty(hashvalues)
-        self._sigs[slot] = np.asarray(hashvalues, dtype=SIGNATURE_DTYPE) if usable else EMPTY_VALUE
-        self._next = (slot + 1) % self.size
+        keys = self._bands(hashvalues)
+        self._keys[slot] = keys or ()
+        if keys is None:
+            return
+        self._sigs[slot] = np.asarray(hashvalues, dtype=SIGNATURE_DTYPE)
+        for band, key in enumerate(keys):
+            self._buckets.setdefault((band, key), set()).add(slot)
 
     def same_text(self, record_id: str, content_hash: str) -> str | None:
         """The id of a recent record (other than ``record_id``) with this text hash."""
@@ -307,13 +329,19 @@ class RecentSignatures:
     def similar(self, record_id: str, hashvalues: Sequence[int]) -> list[str]:
         """Ids other than ``record_id`` whose estimated Jaccard reaches the threshold,
         oldest first."""
-        if len(hashvalues) != self._sigs.shape[1] or is_empty(hashvalues):
+        keys = self._bands(hashvalues)
+        if keys is None:
+            return []
+        slots: set[int] = set()
+        for band, key in enumerate(keys):
+            slots |= self._buckets.get((band, key), set())
+        if not slots:
             return []
         wanted = np.asarray(hashvalues, dtype=SIGNATURE_DTYPE)
-        agree = np.count_nonzero(self._sigs == wanted, axis=1)
-        hits = np.flatnonzero(agree >= self.threshold * len(wanted) - 1e-9)
-        if not len(hits):
-            return []
-        order = sorted(hits, key=lambda i: (i - self._next) % self.size)
-        found = [self._ids[i] for i in order]
-        return [rid for rid in dict.fromkeys(found) if rid is not None and rid != record_id]
+        found = [
+            slot
+            for slot in sorted(slots, key=lambda i: (i - self._next) % self.size)
+            if self._ids[slot] != record_id
+            and np.count_nonzero(self._sigs[slot] == wanted) >= self.threshold * len(wanted) - 1e-9
+        ]
+        return list(dict.fromkeys(self._ids[slot] for slot in found if self._ids[slot]))
