@@ -26,7 +26,7 @@ README = ROOT / "README.md"
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 #: Meanings for Scrapy component tables, which span several lines and carry no comment.
 COMPONENT_TABLES = {
-    "ITEM_PIPELINES": "the record pipeline: extract → language → boilerplate → dedupe → write",
+    "ITEM_PIPELINES": "the record pipeline: extract → language → dedupe → boilerplate → write",
     "EXTENSIONS": "run report, WARC output and other crawl-wide extensions",
     "DOWNLOADER_MIDDLEWARES": "address and redirect guards, retry backoff, body checks, "
     "bounded decompression",
