@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from collections.abc import Iterable
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -91,22 +92,58 @@ def is_empty_body(status: int, body: bytes) -> bool:
 # -- addresses ------------------------------------------------------------------
 
 
-def is_ip_literal(host: str) -> bool:
+#: IPv4 as inet_aton reads it: 1 to 4 parts, each decimal, octal (leading 0) or hex.
+_IPV4_LOOSE = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}$", re.I)
+#: NAT64 prefixes (RFC 6052 well-known, RFC 8215 local use): an IPv4 address inside.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host string names, also in the IPv4 spellings resolvers accept
+    (``2130706433``, ``0x7f.1``, ``0177.0.0.1``, ``127.1``); None for a name."""
+    text = host.strip().strip("[]").split("%", 1)[0].rstrip(".")
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return True
+        pass
+    if not _IPV4_LOOSE.match(text):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except OSError:
+        return None
+
+
+def is_ip_literal(host: str) -> bool:
+    return parse_ip(host) is not None
+
+
+def embedded_ipv4(addr: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address carries: mapped, compatible, NAT64, 6to4, Teredo."""
+    found = [a for a in (addr.ipv4_mapped, addr.sixtofour) if a is not None]
+    if addr.teredo is not None:
+        found.extend(addr.teredo)  # (server, client)
+    value = int(addr)
+    if value >> 32 == 0 and value > 1:  # ::a.b.c.d (deprecated "compatible" form)
+        found.append(ipaddress.IPv4Address(value))
+    if addr in _NAT64:
+        found.append(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+    return found
 
 
 def is_public_ip(ip: str) -> bool:
-    """False for private, loopback, link-local, multicast, reserved and unspecified addresses."""
-    try:
-        addr = ipaddress.ip_address(ip.strip("[]").split("%", 1)[0])
-    except ValueError:
+    """False for private, loopback, link-local, CGNAT, multicast, reserved and unspecified
+    addresses, in any spelling, and for IPv6 addresses that carry such an IPv4 address."""
+    addr = parse_ip(ip)
+    if addr is None:
         return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr in _NAT64_LOCAL:
+            return False
+        inner = embedded_ipv4(addr)
+        if inner:
+            return all(a.is_global and not a.is_multicast for a in inner)
     return addr.is_global and not addr.is_multicast
 
 

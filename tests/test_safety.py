@@ -85,6 +85,26 @@ def test_empty_bodies(status: int, body: bytes, empty: bool) -> None:
         ("::ffff:127.0.0.1", False),
         ("224.0.0.1", False),
         ("not-an-ip", False),
+        # the metadata address and loopback inside IPv6: NAT64, 6to4, compatible, Teredo
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b::169.254.169.254", False),
+        ("64:ff9b:1::a9fe:a9fe", False),
+        ("2002:a9fe:a9fe::1", False),
+        ("2002:7f00:1::1", False),
+        ("::169.254.169.254", False),
+        ("::127.0.0.1", False),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo client 127.0.0.1
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("2002:808:808::1", True),  # 6to4 of 8.8.8.8
+        ("2606:4700:4700::1111", True),
+        # IPv4 spellings resolvers accept
+        ("2130706433", False),
+        ("0x7f.1", False),
+        ("0177.0.0.1", False),
+        ("127.1", False),
+        ("0xa9fea9fe", False),
+        ("134744072", True),  # 8.8.8.8
+        ("[::ffff:169.254.169.254]", False),
     ],
 )
 def test_public_and_private_addresses(ip: str, public: bool) -> None:
@@ -254,3 +274,22 @@ def test_head_meta_refresh_redirects_exactly_like_scrapy(body: bytes, headers: d
     assert head_text(response) == HtmlResponse(response.url, body=body, headers=headers).text[:4096]
     if "charset" in headers.get("Content-Type", ""):  # else Scrapy infers it from the body
         assert response._cached_ubody is None  # the body was not decoded as a whole
+
+
+@pytest.mark.parametrize(
+    ("host", "ip"),
+    [
+        ("2130706433", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("10.1", "10.0.0.1"),
+        ("[::1]", "::1"),
+        ("example.com", None),
+        ("1.2.3.4.5", None),
+        ("0x", None),
+    ],
+)
+def test_ip_spellings_are_read_as_resolvers_read_them(host: str, ip: str | None) -> None:
+    addr = safety.parse_ip(host)
+    assert (str(addr) if addr is not None else None) == ip
