@@ -71,6 +71,7 @@ from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.language import detect_language
 from crawler.neardup import minhash
+from crawler.quality import junk_reason
 from crawler.textnorm import (
     content_hash,
     join_paragraphs,
@@ -941,6 +942,9 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     verdict = detector.decide(page.url, evidence, page.source, n_words, ext.link_density)
     if not verdict.is_article:
         return Skip(verdict.reason, f"{n_words} words, link density {ext.link_density:.2f}")
+    junk = junk_reason(ext.text)
+    if junk is not None:
+        return Skip("low_quality", junk)
     canonical = ext.canonical_url or canonicalize(page.url, options.tracking_params)
     crawl_meta: dict[str, Any] = {
         "source": page.source,

@@ -1,0 +1,107 @@
+"""Junk is not an article: repeated sentences and stuffed keywords are skip/low_quality,
+and no real article of either dev set is (``crawler/quality.py``)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.quality import junk_reason, repetition
+from tests.articles import article_html, article_text, sitemap_xml
+from tests.conftest import run_crawl
+from tests.corpus import BENCH
+
+LOREM = "lorem ipsum dolor sit amet " * 3000
+STUFFED = "cheap flights london cheap hotels paris best deals " * 400
+
+
+def _page(url: str, text: str, title: str = "Great deals") -> str:
+    paras = "".join(f"<p>{chunk}</p>" for chunk in text.split("  ") if chunk)
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><title>{title}</title>'
+        f'<link rel="canonical" href="{url}"><meta property="og:type" content="article">'
+        f"</head><body><main><article><h1>{title}</h1>{paras}</article></main></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        LOREM,
+        STUFFED,
+        "\n\n".join(["Buy cheap watches online today."] * 200),
+        "\n".join(["casino bonus casino bonus free spins casino"] * 100),
+    ],
+)
+def test_repeated_sentences_and_keywords_are_junk(text: str) -> None:
+    assert junk_reason(text) is not None
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_generated_articles_are_not_junk(seed: int) -> None:
+    assert junk_reason("\n\n".join(article_text(seed)[1])) is None
+
+
+def test_a_meal_plan_that_repeats_its_paragraphs_is_not_junk() -> None:
+    """Repeated paragraphs alone are not junk (a real meal-plan article repeats 81 %)."""
+    meals = [
+        "Asparagus and eggs with half a cup of sweet potato and a teaspoon of olive oil.",
+        "Asian chicken zoodles with a cup of zucchini noodles and four ounces of chicken.",
+        "Greek yogurt with berries, a spoon of honey and a handful of walnuts on top.",
+        "Turkey chili with beans, tomatoes, onions, peppers and a little cumin to finish.",
+    ]
+    plans = [f"Meal prep menu for eating plan {p}\n\n" + "\n\n".join(meals) for p in "ABCD"]
+    intro = "\n\n".join(article_text(7)[1][:2])
+    text = intro + "\n\n" + "\n\n".join(plans)
+    assert junk_reason(text) is None
+
+
+def test_short_texts_are_left_to_article_detection() -> None:
+    assert junk_reason("Sale sale sale sale sale sale sale.") is None
+
+
+def test_no_real_article_of_either_dev_set_is_junk() -> None:
+    pages = sorted(BENCH.glob("*.json")) + sorted(BENCH.parent.glob("news-meta/*.json"))
+    if not pages:
+        pytest.skip("the shared bench pages are not here")
+    from crawler.extract_options import ExtractOptions
+    from crawler.extraction import build_record
+    from crawler.items import ArticleRecord, FetchedPage
+
+    checked = 0
+    for meta_path in pages:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        truth = meta.get("text") or meta.get("body") or ""
+        assert junk_reason(truth) is None, (meta_path.name, repetition(truth))
+        html_path = meta_path.with_name(meta_path.name[: -len(".json")] + ".html.gz")
+        html = gzip.decompress(html_path.read_bytes()).decode("utf-8", "replace")
+        page = FetchedPage(url=meta["url"], html=html, fetched_at="2026-01-01T00:00:00Z")
+        record = build_record(page, ExtractOptions())
+        if isinstance(record, ArticleRecord):
+            assert junk_reason(record.text) is None, meta_path.name
+            checked += 1
+    assert checked > 250
+
+
+def test_junk_pages_are_skipped_in_a_crawl_and_the_article_written(
+    tmp_path: Path, serve: Any
+) -> None:
+    server = serve()
+    article = "/news/2026/05/01/harbour-reopens.html"
+    junk = {"/news/2026/05/02/lorem.html": LOREM, "/news/2026/05/03/deals.html": STUFFED}
+    server.route(article, article_html(server.url(article), seed=3))
+    for path, text in junk.items():
+        server.route(path, _page(server.url(path), text))
+    urls = [server.url(p) for p in (article, *junk)]
+    server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
+    server.route("/robots.txt", f"User-agent: *\nSitemap: {server.url('/sitemap.xml')}\n")
+    server.route("/", "<html><body><h1>Deals</h1></body></html>")
+    result = run_crawl(tmp_path, start=server.url("/"))
+    assert result.returncode == 0, result.log[-3000:]
+    assert [r["url"] for r in result.records] == [server.url(article)]
+    assert result.stat("skip/low_quality") == 2
+    assert "lorem ipsum dolor sit amet lorem" not in result.log  # no page body in the log
