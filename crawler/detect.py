@@ -154,6 +154,51 @@ def url_page_kind(url: str) -> str:
     return "unknown"
 
 
+#: Embedded JSON larger than this is not read (a JSON-LD block describes an article in
+#: kilobytes; megabytes are a data dump or a poisoned page).
+JSON_MAX_CHARS = 1024 * 1024
+#: Nesting deeper than this is not read (real JSON-LD nests a few levels; thousands
+#: of levels exhaust the recursion of every reader that walks it).
+JSON_MAX_DEPTH = 64
+_TOO_BIG = object()
+
+
+def _too_deep(data: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+def load_json(raw: str, strict: bool = True) -> Any:
+    """``raw`` parsed, within :data:`JSON_MAX_CHARS` and :data:`JSON_MAX_DEPTH`.
+
+    Raises ``ValueError`` for text that is not JSON or is over either bound."""
+    if len(raw) > JSON_MAX_CHARS:
+        raise ValueError(f"JSON of {len(raw)} characters, over {JSON_MAX_CHARS}")
+    try:
+        data = json.loads(raw, strict=strict)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deep") from exc
+    if _too_deep(data, JSON_MAX_DEPTH):
+        raise ValueError(f"JSON nested deeper than {JSON_MAX_DEPTH}")
+    return data
+
+
+def oversized_json_ld(tree: HtmlElement) -> int:
+    """How many JSON-LD blocks of the page are over the size bound (not read)."""
+    return sum(
+        len(s.text or "") > JSON_MAX_CHARS
+        for s in tree.xpath('//script[@type="application/ld+json"]')
+    )
+
+
 def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
     """Every JSON-LD object of the page, ``@graph`` members and lists flattened."""
     for script in tree.xpath('//script[@type="application/ld+json"]'):
@@ -161,7 +206,7 @@ def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
         if not raw:
             continue
         try:
-            data = json.loads(raw)
+            data = load_json(raw)
         except ValueError:
             continue
         stack: list[Any] = [data]

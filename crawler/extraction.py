@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
-import json
 import re
 import time
 import warnings
@@ -66,7 +65,15 @@ from trafilatura.utils import (
 from trafilatura.xml import xmltotxt
 
 from crawler import fastxpath
-from crawler.detect import ArticleDetector, PageEvidence, json_ld_objects, url_page_kind
+from crawler.detect import (
+    JSON_MAX_CHARS,
+    ArticleDetector,
+    PageEvidence,
+    json_ld_objects,
+    load_json,
+    oversized_json_ld,
+    url_page_kind,
+)
 from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.language import detect_language
@@ -77,6 +84,7 @@ from crawler.textnorm import (
     join_paragraphs,
     normalize_line,
     normalize_text,
+    strip_controls,
     word_count,
     word_len,
 )
@@ -110,6 +118,9 @@ class Extraction:
 #: element is an ``HtmlElement`` (``lxml.html``'s own parser asks a Python function
 #: for each element's class, a cost paid every time trafilatura touches an element).
 _PARSER = etree.HTMLParser(
+    # a text node over libxml2's 10 MB limit (a giant inline script) would end the
+    # parse there and lose the article after it; bodies are bounded by DOWNLOAD_MAXSIZE
+    huge_tree=True,
     collect_ids=False,
     default_doctype=False,
     encoding="utf-8",
@@ -853,12 +864,12 @@ def _json_ld_metadata(tree: HtmlElement, meta: Document) -> Document:
     """trafilatura's ``extract_meta_json``, with its regex fallback for a block that
     does not parse bounded to the block's first ``JSON_LD_FALLBACK_MAX_CHARS``."""
     for elem in tree.xpath(_JSON_LD_XPATH):
-        if not elem.text:
-            continue
+        if not elem.text or len(elem.text) > JSON_MAX_CHARS:
+            continue  # counted as json_ld_skipped by build_record
         text = normalize_json(JSON_MINIFY.sub(r"\1", elem.text))
         try:
-            schema = json.loads(text, strict=False)
-        except json.JSONDecodeError:
+            schema = load_json(text, strict=False)
+        except ValueError:
             meta = extract_json_parse_error(text[:JSON_LD_FALLBACK_MAX_CHARS], meta)
         else:
             meta = extract_json(schema, meta)
@@ -922,7 +933,19 @@ def _tags(tree: HtmlElement, doc: Any) -> list[str]:
 
 
 def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | Skip:
-    """The article record of ``page``, or why it is skipped. Top-level and picklable."""
+    """The article record of ``page``, or why it is skipped. Top-level and picklable.
+
+    No exception leaves it: a page that fails in a way not foreseen is
+    ``skip/extract_error`` with a one-line reason (never the page in a log line)."""
+    try:
+        return _build_record(page, options)
+    except Exception as exc:
+        return Skip("extract_error", f"{type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        _meta_cache[:] = [None, None]  # don't keep the page's tree alive
+
+
+def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | Skip:
     if page.status and page.status >= 400:
         return Skip("http_error", str(page.status))
     tree = parse_html(page.html)
@@ -932,12 +955,8 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     detector = ArticleDetector(options.min_words, options.max_link_density)
     if url_page_kind(page.url) == "home":
         return Skip("not_article", "home page")
-    try:
-        ext = _extract_tree(tree, page.url, options, page.hints, page.html)
-    except Exception as exc:  # trafilatura raises on pathological markup
-        return Skip("extract_error", type(exc).__name__)
-    finally:
-        _meta_cache[:] = [None, None]  # don't keep the page's tree alive
+    json_ld_skipped = oversized_json_ld(tree)  # before the extraction prunes scripts
+    ext = _extract_tree(tree, page.url, options, page.hints, page.html)
     n_words = word_count(ext.text)
     verdict = detector.decide(page.url, evidence, page.source, n_words, ext.link_density)
     if not verdict.is_article:
@@ -954,6 +973,8 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     }
     if ext.fallback:
         crawl_meta["extract_fallback"] = ext.fallback
+    if json_ld_skipped:
+        crawl_meta["json_ld_skipped"] = json_ld_skipped
     if options.explain:
         crawl_meta["removed"] = list(ext.removed)
     language, confidence = None, None
@@ -990,6 +1011,13 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     )
 
 
+def _clean_field(value: str | None) -> str | None:
+    """A metadata string without control characters; None when nothing is left."""
+    if value is None:
+        return None
+    return strip_controls(value).strip() or None
+
+
 def _extract_tree(
     tree: HtmlElement,
     url: str,
@@ -1017,16 +1045,17 @@ def _extract_tree(
     )
     site_name = site_name or meta.sitename
     title = title or clean_title(meta.title, None, site_name, url)
+    lines = [line for line in map(strip_controls, lines) if line.strip()]
     return Extraction(
         text=join_paragraphs(lines),
         paragraphs=lines,
         link_density=density,
-        title=title or (hints.get("title") or None),
-        authors=_split_authors(meta.author),
+        title=_clean_field(title or (hints.get("title") or None)),
+        authors=[a for a in map(strip_controls, _split_authors(meta.author)) if a.strip()],
         published=published,
-        description=meta.description or None,
+        description=_clean_field(meta.description or None),
         site_name=site_name,
-        tags=tags,
+        tags=[t for t in map(strip_controls, tags) if t.strip()],
         canonical_url=canonical,
         fallback=fallback,
         removed=removed or [],

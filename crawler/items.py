@@ -36,6 +36,10 @@ class FetchedPage:
     #: The response's Content-Type header: the declared charset, a hint for decoding ``body``.
     content_type: str | None = None
 
+    def __repr__(self) -> str:  # log lines name the page, never hold it
+        raw = f", body={len(self.body)} bytes" if self.body is not None else ""
+        return f"FetchedPage(url={self.url!r}, html={len(self.html)} chars{raw})"
+
 
 @dataclass
 class ArticleRecord:
@@ -62,6 +66,12 @@ class ArticleRecord:
     #: Crawl bookkeeping carried between pipelines (fetch validators, sitemap
     #: lastmod, discovery source). Never written to the JSONL.
     crawl_meta: dict[str, Any] = field(default_factory=dict, metadata={"internal": True})
+
+    def __repr__(self) -> str:  # log lines name the record, never hold its text
+        return (
+            f"ArticleRecord(id={self.id!r}, url={self.url!r}, version={self.version}, "
+            f"words={self.word_count})"
+        )
 
 
 #: The JSONL fields in output order, and a getter of their values from a record.

@@ -50,6 +50,12 @@ _RIFF_KINDS = {b"WEBP": "webp", b"WAVE": "wav", b"AVI ": "avi"}
 _TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
+#: Control bytes that text does not use (all of C0 but tab, newline, form feed, CR, ESC).
+_BINARY_CONTROLS = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+#: A body whose first 4 kB are more than this share control bytes is binary.
+BINARY_CONTROL_SHARE = 0.05
+
+
 def sniff_binary(body: bytes) -> str | None:
     """The binary format ``body`` is in ("pdf", "png", "zip", ...), or None if it may be text."""
     head = body[:64]
@@ -64,11 +70,16 @@ def sniff_binary(body: bytes) -> str | None:
             if kind == "exe" and b"This program" not in body[:512]:
                 continue
             return kind
-    # NUL bytes never occur in 8-bit or UTF-8 HTML; UTF-16/32 text has a BOM or starts with "<"
-    window = body[:2048]
+    # Binary data is full of control bytes; text has none, or a stray one (a NUL pasted
+    # into an article is a bad character to remove, not a binary body). UTF-16/32 text
+    # has a BOM or starts with "<" and has a NUL at every other (or fourth) byte.
+    window = body[:4096]
     if b"\x00" in window and not window.startswith(_TEXT_BOMS):
         stripped = window.lstrip(b"\x00 \t\r\n")
-        if not (stripped.startswith(b"<") and _looks_utf16(window)):
+        if stripped.startswith(b"<") and _looks_utf16(window):
+            return None
+        controls = len(window) - len(window.translate(None, _BINARY_CONTROLS))
+        if controls > BINARY_CONTROL_SHARE * len(window):
             return "binary"
     return None
 

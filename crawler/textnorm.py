@@ -88,3 +88,17 @@ def paragraphs(text: str) -> list[str]:
 def join_paragraphs(paras: list[str]) -> str:
     """Inverse of :func:`paragraphs`: one blank line between paragraphs."""
     return "\n\n".join(p.strip() for p in paras if p.strip())
+
+
+#: Characters no record field keeps: C0 controls but tab and newline, DEL and C1
+#: controls, bidi embedding/override/isolate controls (they reorder what a reader
+#: sees: "Trojan Source"), the BOM / zero-width no-break space, lone surrogates.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without the characters of :data:`_CONTROLS` (a page with one NUL or a
+    bidi override is an article with a stray character, not a reason to refuse it)."""
+    if _CONTROLS.search(text) is None:
+        return text
+    return _CONTROLS.sub("", text)

@@ -16,6 +16,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.detect import JSON_MAX_CHARS
 from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.workers import ExtractionRunner, ExtractTimeout, WorkerCrashed
@@ -128,6 +129,14 @@ class ExtractPipeline:
             logger.debug("skip/%s %s (%s)", result.reason, page.url, result.detail)
             raise DropItem(f"skip/{result.reason}: {page.url} {result.detail}".strip())
         self.stats.inc_value("extract/records")
+        if result.crawl_meta.get("json_ld_skipped"):
+            self.stats.inc_value("extract/json_ld_skipped", result.crawl_meta["json_ld_skipped"])
+            logger.info(
+                "%s: %d JSON-LD block(s) over %d characters not read",
+                page.url,
+                result.crawl_meta["json_ld_skipped"],
+                JSON_MAX_CHARS,
+            )
         if result.crawl_meta.get("extract_fallback"):
             self.stats.inc_value("extract/fallback")
             logger.debug(

@@ -36,6 +36,23 @@ def test_binary_bodies_are_sniffed(kind: str) -> None:
     assert safety.sniff_binary(BINARIES[kind]) == kind
 
 
+def test_text_with_a_stray_nul_byte_is_not_binary() -> None:
+    """Poison in an otherwise good article: one NUL, bidi overrides, zero-width spaces."""
+    page = (
+        "<!DOCTYPE html><html><head><title>Council vote</title></head><body><p>The council"
+        " voted\x00 on Tuesday \u202eevil\u202c and \u200bagain.</p></body></html>"
+    ).encode()
+    assert safety.sniff_binary(page) is None
+    assert safety.sniff_binary(page * 20) is None
+
+
+def test_random_bytes_are_binary() -> None:
+    import random
+
+    rng = random.Random(4)
+    assert safety.sniff_binary(bytes(rng.randrange(256) for _ in range(4096))) == "binary"
+
+
 def test_unknown_binary_with_nul_bytes_is_binary() -> None:
     assert safety.sniff_binary(b"\x13\x37\x00\x00\x01garbage\x00\xff" * 20) == "binary"
 
