@@ -303,6 +303,7 @@ def _records(site: str, seeds: range) -> list[dict[str, Any]]:
 
 def crawl_main(spec_path: str) -> None:
     """Subprocess entry point: crawl the records of ``spec`` and dump stats."""
+    import asyncio
     from collections import Counter
 
     from scrapy import Spider
@@ -320,10 +321,15 @@ def crawl_main(spec_path: str) -> None:
         name = "records"
 
         async def start(self):  # type: ignore[override]
+            sites = Counter(r["site"] for r in spec["records"])
+            discovering = bool(spec.get("discovering"))
             if spec.get("announce", True):
-                for site, pages in Counter(r["site"] for r in spec["records"]).items():
+                for site, pages in sites.items():
                     self.crawler.signals.send_catch_log(
-                        signal=cleanwire_signals.site_pages_expected, site=site, pages=pages
+                        signal=cleanwire_signals.site_pages_expected,
+                        site=site,
+                        pages=pages,
+                        discovering=discovering,
                     )
             for i, rec in enumerate(spec["records"]):
                 if spec.get("close_after") is not None and i == spec["close_after"]:
@@ -347,6 +353,15 @@ def crawl_main(spec_path: str) -> None:
                     content_hash=content_hash(rec["text"]),
                     crawl_meta={"seed": rec["seed"]},
                 )
+            if discovering:  # the sitemaps are read: this is all there is
+                await asyncio.sleep(0.2)
+                for site, pages in sites.items():
+                    self.crawler.signals.send_catch_log(
+                        signal=cleanwire_signals.site_pages_expected,
+                        site=site,
+                        pages=pages,
+                        discovering=False,
+                    )
 
     settings = get_project_settings()
     settings.setdict(
@@ -444,6 +459,20 @@ def test_sites_the_crawl_brings_few_pages_of_are_never_held(tmp_path: Path) -> N
     assert stats["boilerplate/held"] == 7  # big.example's first 7 only
     assert stats["boilerplate/released/learned"] == 7
     assert [i["seed"] for i in items][:4] == [0, 1, 2, 3]  # written at once
+
+
+def test_records_held_while_discovery_runs_are_released_when_the_site_turns_out_small(
+    tmp_path: Path,
+) -> None:
+    """While a site's sitemaps are still being read, its first records are held; when
+    discovery ends with fewer pages than the hold, they are released at once."""
+    records = _records("small.example", range(3))
+    items, stats = _crawl(
+        tmp_path, records, discovering=True, settings={"BOILERPLATE_HOLD_SECONDS": 600}
+    )
+    assert len(items) == 3
+    assert stats["boilerplate/held"] == 3
+    assert stats["boilerplate/released/small_site"] == 3
 
 
 def test_nothing_is_held_without_the_spider_expecting_pages(tmp_path: Path) -> None:
