@@ -5,11 +5,20 @@ It serves a folder the way a simple news host would: ``/path/`` maps to
 is replaced by the server's own base URL (sitemaps and feeds need absolute
 URLs, and the port is only known once the server listens). Every requested
 path is recorded, so a caller can tell what the crawler fetched.
+
+``python -m crawler.sample_server [--port N]`` serves the sample until Ctrl-C
+(or SIGTERM) and prints its URL and the commands that crawl and preview it.
+(``python -m http.server`` would serve the ``{{BASE}}`` placeholders as they are,
+and a crawl would find no article.)
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import mimetypes
+import signal
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -119,3 +128,43 @@ class SampleSiteServer(LoopbackServer):
             do_HEAD = do_GET
 
         return Handler
+
+
+def usage_lines(base: str) -> list[str]:
+    """What ``python -m crawler.sample_server`` prints once it listens on ``base``."""
+    return [
+        f"Serving the sample site {SAMPLE_SITE.name} at {base}/ (Ctrl-C stops it)",
+        "Crawl it (from the repository root, with the virtualenv active):",
+        f"  scrapy crawl news -a start={base}/ -s ALLOW_LOOPBACK=1",
+        f"  scrapy crawl news -a start={base}/ -a dry_run=1 -s ALLOW_LOOPBACK=1",
+        f"  scrapy preview {base}/2024/05/13/council-approves-tram-extension/ --removed",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m crawler.sample_server",
+        description="Serve the bundled sample news site (samples/newsroom) on 127.0.0.1 "
+        "until Ctrl-C, with {{BASE}} replaced by the server's URL.",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port to listen on (default: a free one)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        server = SampleSiteServer(SAMPLE_SITE, port=args.port)
+    except OSError as exc:
+        print(f"Cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    # SIGTERM (kill, systemd, a test) stops the server like Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with server:
+        print("\n".join(usage_lines(server.base)), flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,7 +10,7 @@ from scrapy.settings import default_settings
 BOT_NAME = "cleanwire"  # project name Scrapy reports
 SPIDER_MODULES = ["spiders"]  # where spiders live
 NEWSPIDER_MODULE = "spiders"  # where `scrapy genspider` writes
-COMMANDS_MODULE = "crawler.commands"  # project commands (`scrapy preview`)
+COMMANDS_MODULE = "crawler.commands"  # project commands: `scrapy preview`, and `scrapy crawl` with its checks before crawling and exit status
 
 # --- politeness -------------------------------------------------------------
 CONTACT_URL = "https://github.com/cleanwire/cleanwire"  # set to your own contact page
@@ -107,6 +107,9 @@ ITEM_PIPELINES = {
 
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"  # every drop is counted in stats; keep the log readable
 LOG_LEVEL = "INFO"  # crawl log verbosity
+LOG_STARTUP_DETAILS = False  # log Scrapy's versions, enabled components, overridden settings and final stats dict at INFO; False moves them to DEBUG (the stats stay in <run>.stats.json)
+LOG_VERSIONS: list[str] = []  # libraries whose versions Scrapy logs at INFO before any add-on runs; empty: crawler/quiet_startup.py logs Scrapy's usual list at DEBUG
+LOG_FAILURES_PER_SITE = 1  # download failures logged per site (host:port); later ones go to DEBUG and one line per site counts them at the end; 0 logs every one
 FEED_EXPORT_ENCODING = "utf-8"  # for ad-hoc `-o` exports
 
 # --- safety (crawler/middlewares.py) ------------------------------------------
@@ -140,7 +143,7 @@ DISTRIBUTED_WORKER_TIMEOUT = 30.0  # seconds without heartbeat before a worker's
 DISTRIBUTED_MAX_IDLE = 60.0  # a worker exits once the shared frontier was empty this long; 0 waits forever
 DISTRIBUTED_REDIS_RETRY = 30.0  # seconds a Redis outage is retried before the worker stops (redis_unavailable)
 DISTRIBUTED_START_URLS_KEY = "%(name)s:start_urls"  # Redis list idle workers take start URLs from
-ADDONS = {"crawler.distributed.DistributedAddon": 0, "crawler.useragent.ContactUserAgentAddon": 0}  # switches distributed mode on from DISTRIBUTED/REDIS_URL
+ADDONS = {"crawler.distributed.DistributedAddon": 0, "crawler.useragent.ContactUserAgentAddon": 0, "crawler.quiet_startup.QuietStartupAddon": 0}  # distributed mode from DISTRIBUTED/REDIS_URL; USER_AGENT from CONTACT_URL; Scrapy's start-up dumps at DEBUG
 
 # --- garbage collector (crawler/extensions/gc_tuning.py, drop_tracebacks.py) ---
 GC_FREEZE = True  # freeze the start-up heap (gc.freeze) when the crawler is built and when the spider opens: later collections and the exit skip it
@@ -167,6 +170,8 @@ EXTENSIONS = {
     "crawler.extensions.progress.ProgressLog": 0,
     "crawler.extensions.gc_tuning.CollectorTuning": 0,
     "crawler.extensions.drop_tracebacks.DroppedItemRelease": 1000,
+    "crawler.extensions.site_failures.SiteFailureLog": 400,
+    "crawler.extensions.outcome.RunOutcome": 490,
     "crawler.extensions.report.RunReport": 500,
     "crawler.extensions.warc_output.WarcOutput": 510,
 }

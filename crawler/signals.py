@@ -18,3 +18,8 @@ release_held_records = object()
 #: whether its discovery (sitemaps, feeds) is still running, so that more may come.
 #: Arguments: ``site`` (host), ``pages`` (int), ``discovering`` (bool).
 site_pages_expected = object()
+
+#: A request failed for good with a download error (DNS, refused, TLS, timeout...):
+#: its retries are spent. Sent by ``RetryBackoffMiddleware``. Arguments: ``request``,
+#: ``exception`` and ``reason`` (``crawler.outcome.failure_reason`` of the exception).
+download_failed = object()

@@ -120,12 +120,17 @@ class JsonlWriterPipeline:
         self.crawler.signals.send_catch_log(signal=cleanwire_signals.release_held_records)
         self.closed = True
         if self.fd is None:
-            self.store.commit()
+            try:
+                self.store.commit()
+            except Exception as exc:
+                self.stats.inc_value("write/errors")
+                logger.error("Could not commit the state store (%s)", exc)
             return
         assert self.part is not None
         try:
             os.fsync(self.fd)
         except OSError as exc:
+            self.stats.inc_value("write/errors")
             logger.error(
                 "Could not fsync %s: %s; it stays a .part for the next run", self.part, exc
             )
@@ -136,6 +141,7 @@ class JsonlWriterPipeline:
             self.store.commit()
         except Exception as exc:
             self.unmarked += 1
+            self.stats.inc_value("write/errors")
             logger.error("Could not commit the state store (%s)", exc)
         os.close(self.fd)  # also releases the journal lock
         self.fd = None
@@ -173,11 +179,11 @@ class JsonlWriterPipeline:
             self.stats.inc_value(f"drop/{reason}")
             raise DropItem(f"drop/{reason}: not written")
         line = (_ENCODE_JSON(record) + "\n").encode("utf-8")
-        if self.fd is None:
-            self._open_part()
-        assert self.fd is not None
         start = self.size
         try:
+            if self.fd is None:
+                self._open_part()
+            assert self.fd is not None
             view = memoryview(line)
             while view:
                 view = view[os.write(self.fd, view) :]
@@ -219,6 +225,7 @@ class JsonlWriterPipeline:
             try:
                 os.fsync(self.fd)
             except OSError as exc:
+                self.stats.inc_value("write/errors")
                 logger.error("Could not fsync %s: %s", self.part, exc)
                 return
             self.unsynced = 0
@@ -227,8 +234,8 @@ class JsonlWriterPipeline:
 
     def _open_part(self) -> None:
         assert self.folder is not None
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.part = self.folder / f"{run_name(self.crawler)}{journal.PART_SUFFIX}"
+        self.folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.part, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.fd = fd
@@ -238,11 +245,12 @@ class JsonlWriterPipeline:
     def _write_failed(self, exc: OSError, good_size: int) -> None:
         """Stop writing: cut a partly written line, keep every complete one, close the spider."""
         self.failed = "disk_full" if exc.errno in _DISK_FULL else "write_error"
-        assert self.fd is not None
-        try:
-            os.ftruncate(self.fd, good_size)
-        except OSError as trunc_exc:  # the torn line is dropped by recovery instead
-            logger.error("Could not cut the partial line from %s: %s", self.part, trunc_exc)
+        self.stats.inc_value("write/errors")
+        if self.fd is not None:
+            try:
+                os.ftruncate(self.fd, good_size)
+            except OSError as trunc_exc:  # the torn line is dropped by recovery instead
+                logger.error("Could not cut the partial line from %s: %s", self.part, trunc_exc)
         logger.error(
             "%s while writing %s (%s): stopping the crawl; the %d bytes already written "
             "are kept and the records not written will be crawled by the next run",

@@ -35,7 +35,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import discovery
+from crawler import discovery, preflight
 from crawler import signals as cleanwire_signals
 from crawler.charset import decode_html
 from crawler.diskset import DiskDict, DiskSet, TemporaryDatabase
@@ -55,6 +55,16 @@ def _usage_error(message: str) -> None:
     """Stop ``scrapy crawl`` with one clear ERROR line and exit status 2, no traceback."""
     logger.error(message)
     raise SystemExit(2)
+
+
+def _positive_int(value: str | int | None, name: str) -> int | None:
+    """A numeric ``-a`` value; a bad one is a usage error (``scrapy crawl`` checks first)."""
+    if value in (None, ""):
+        return None
+    problems = preflight.check_positive_int(name, value)
+    if problems:
+        _usage_error(problems[0])
+    return int(str(value).strip())
 
 
 def remove_selected(html: str, selectors: list[Any]) -> tuple[str, int]:
@@ -155,7 +165,7 @@ class NewsSpider(Spider):
         urls = [u.strip() for u in start.split(",") if u.strip()]
         self.start_list = [_with_scheme(u) for u in urls]
         self.dry_run = str(dry_run).strip().lower() in _TRUE
-        self.max_pages_arg = int(max_pages) if max_pages not in (None, "") else None
+        self.max_pages_arg = _positive_int(max_pages, "max_pages")
         hosts = {_bare_host(u) for u in self.start_list}
         for source in self.site_sources:
             hosts |= {_bare_host(u) for u in [*source.start, *source.sitemaps, *source.feeds]}
@@ -165,6 +175,18 @@ class NewsSpider(Spider):
         self._store: Any = None
         self._store_failed = False
         self._selectors: dict[int, list[Any]] = {}  # id(SiteSource) -> compiled remove selectors
+
+    @classmethod
+    def check_arguments(cls, args: dict[str, str]) -> list[str]:
+        """Problems with the ``-a`` values, found before crawling (``scrapy crawl``)."""
+        problems = preflight.check_start_urls(args.get("start") or "")
+        if args.get("max_pages") not in (None, ""):
+            problems += preflight.check_positive_int("max_pages", args["max_pages"])
+        return problems
+
+    def start_sites(self) -> dict[str, str]:
+        """The sites this run crawls, host -> start URL (``crawler/extensions/outcome.py``)."""
+        return {host: site.start_url for host, site in self.sites.items()}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from scrapy import Spider
 from scrapy.exceptions import CloseSpider
 
+from crawler import preflight
 from crawler.items import FetchedPage
 from crawler.warc import WarcEntry, iter_warc
 
@@ -44,6 +45,11 @@ class WarcSpider(Spider):
         if not path:
             raise ValueError("scrapy crawl warc needs -a path=FILE_OR_GLOB[,...]")
         self.paths = expand_paths(path)
+
+    @classmethod
+    def check_arguments(cls, args: dict[str, str]) -> list[str]:
+        """Problems with ``-a path``, found before crawling (``scrapy crawl``)."""
+        return preflight.check_archive_paths(args.get("path") or "")
 
     async def start(self) -> AsyncIterator[Any]:
         settings = self.crawler.settings

@@ -118,6 +118,19 @@ def test_no_paragraph_of_the_article_body_is_lost(sample_crawl) -> None:
         assert not missing, f"{article.path} lost {missing}"
 
 
+def test_sample_crawl_log_is_short_and_ends_with_the_run_summary(sample_crawl) -> None:
+    """At the default level: start, progress, the output file, the summary; Scrapy's
+    component lists, overridden settings and stats dict are at DEBUG."""
+    result, _ = sample_crawl
+    lines = result.log.splitlines()
+    assert len(lines) <= 40, result.log
+    summary = [ln for ln in lines if "Run summary: " in ln]
+    assert len(summary) == 1 and f"{len(ARTICLES)} records written" in summary[0]
+    for dump in ("Enabled extensions", "Overridden settings", "Dumping Scrapy stats"):
+        assert dump not in result.log
+    assert "Traceback" not in result.log
+
+
 def test_robots_disallowed_pages_are_never_requested(sample_crawl) -> None:
     _, requested = sample_crawl
     assert "/robots.txt" in requested

@@ -74,11 +74,16 @@ def test_crawl_with_tuning_writes_the_same_records_as_without(tmp_path, serve) -
     server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
     server.route("/", "<html><head><title>Home</title></head><body><h1>Home</h1></body></html>")
     # a tiny threshold makes young collections run constantly during the crawl
-    tuned = run_crawl(tmp_path / "tuned", start=server.url("/"), settings={"GC_THRESHOLD": "5"})
+    # LOG_STARTUP_DETAILS: Scrapy's "Enabled extensions" list at INFO, to read below
+    tuned = run_crawl(
+        tmp_path / "tuned",
+        start=server.url("/"),
+        settings={"GC_THRESHOLD": "5", "LOG_STARTUP_DETAILS": "1"},
+    )
     plain = run_crawl(
         tmp_path / "plain",
         start=server.url("/"),
-        settings={"GC_FREEZE": "0", "GC_THRESHOLD": "0"},
+        settings={"GC_FREEZE": "0", "GC_THRESHOLD": "0", "LOG_STARTUP_DETAILS": "1"},
     )
     assert tuned.returncode == 0, tuned.log[-3000:]
     assert plain.returncode == 0, plain.log[-3000:]

@@ -125,6 +125,15 @@ def test_preview_json_of_local_file_has_the_record_shape(tmp_path: Path):
     assert not (tmp_path / "none.db").exists()  # a preview never creates a state store
 
 
+def test_preview_json_prints_one_jsonl_line(site, tmp_path: Path):
+    proc = preview(site.url(ARTICLE), "--json", "--removed", state=tmp_path / "none.db")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1, proc.stdout[:500]
+    record = json.loads(lines[0])
+    assert record["canonical_url"] == site.url(ARTICLE) and record["removed"]
+
+
 def test_preview_of_a_listing_page_says_it_is_not_an_article(site):
     proc = preview(site.url("/section/politics"))
     assert proc.returncode == 0, proc.stderr

@@ -114,7 +114,9 @@ class Command(ScrapyCommand):
             action="store_true",
             help="also list every block kept out of the text and the rule that removed it",
         )
-        parser.add_argument("--json", action="store_true", help="print the record as JSON")
+        parser.add_argument(
+            "--json", action="store_true", help="print the record as one JSON line (JSONL)"
+        )
         parser.add_argument(
             "--site-state",
             action="store_true",
@@ -228,7 +230,7 @@ class Command(ScrapyCommand):
             out = preview_dict(preview, removed=opts.removed, site_state=opts.site_state)
             if opts.site_state:
                 out["state"] = {"url": state.url, "error": state.error, "article": known}
-            print(json.dumps(out, ensure_ascii=False, indent=1))
+            print(json.dumps(out, ensure_ascii=False))  # one JSONL line
             return
         sys.stdout.write(format_preview(preview, removed=opts.removed))
         if opts.site_state:

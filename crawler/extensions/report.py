@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.outcome import describe_failed, failed_sites_of
 from crawler.run import output_dir, run_name
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ def report_fields(stats: dict[str, Any]) -> dict[str, Any]:
         "drops": _by_prefix(stats, "drop/"),
         "records_by_language": _by_prefix(stats, "records/language/"),
         "records_by_site": _by_prefix(stats, "records/site/"),
+        "exit_code": int(stats.get("run/exit_code", 0) or 0),
+        "failed_sites": failed_sites_of(stats),
     }
 
 
@@ -61,12 +65,16 @@ def summarize(stats: dict[str, Any]) -> str:
     reasons = {f"skip/{k}": v for k, v in r["skips"].items()}
     reasons.update({f"drop/{k}": v for k, v in r["drops"].items()})
     reasons = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    failed = ""
+    if r["failed_sites"]:
+        start_sites = int(stats.get("run/start_sites", 0) or 0)
+        failed = "; " + describe_failed(r["failed_sites"], start_sites)
     return (
         f"{r['records_written']} records written from {r['pages_fetched']} pages fetched "
         f"({r['candidate_pages']} candidate articles) in {r['duration_seconds']:.1f}s; "
         f"drops and skips: {_counts(reasons)}; "
         f"languages: {_counts(r['records_by_language'])}; "
-        f"sites: {_counts(r['records_by_site'], limit=5)}"
+        f"sites: {_counts(r['records_by_site'], limit=5)}{failed}"
     )
 
 
@@ -97,7 +105,6 @@ class RunReport:
         assert self.crawler.stats is not None
         stats = {k: _jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
         folder = output_dir(self.crawler)
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{run_name(self.crawler)}.stats.json"
         tmp = path.with_suffix(".json.part")
         report = {
@@ -108,9 +115,18 @@ class RunReport:
             **report_fields(stats),
             "stats": stats,
         }
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(report, fh, ensure_ascii=False, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tmp.open("w", encoding="utf-8") as fh:
+                json.dump(report, fh, ensure_ascii=False, indent=1, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            self.crawler.stats.inc_value("write/errors")
+            logger.error("Could not write the run report %s: %s", path, exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            logger.info("Run summary: %s", report["summary"])
+            return
         logger.info("Run summary: %s (report: %s)", report["summary"], path)

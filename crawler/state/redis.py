@@ -191,6 +191,20 @@ def _split_url(url: str) -> tuple[str, dict[str, str]]:
     return urlunsplit(parts._replace(query=urlencode(rest))), ours
 
 
+def ping(url: str, retry_seconds: float = 30.0) -> None:
+    """Check that the store's Redis at ``url`` answers, as the store would connect.
+
+    Raises ``ValueError`` for a URL redis-py cannot read and
+    ``redis.exceptions.RedisError`` when the server does not answer in ``retry_seconds``
+    (or refuses the credentials).
+    """
+    client = redis_client(_split_url(url)[0], retry_seconds)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
 class RedisStore:
     """The ``StateStore`` protocol on a Redis server (shared by every worker)."""
 
