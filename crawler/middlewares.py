@@ -40,7 +40,8 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.asyncio import run_in_thread, sleep
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.defer import CancelledError
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import CancelledError, Deferred
 from w3lib.encoding import html_to_unicode
 from w3lib.html import get_base_url, get_meta_refresh
 
@@ -311,8 +312,12 @@ class RetryBackoffMiddleware:
             request.meta["dont_retry"] = True
             return
         delay = safety.backoff_delay(request.meta.get("retry_times", 0), self.base, self.maximum)
+        # a 429/503's Retry-After (crawler/retry_after.py), when longer than the backoff
+        delay = max(delay, float(request.meta.pop("retry_after", 0.0) or 0.0))
         if delay > 0:
-            logger.debug("Retry %d of %s in %.1fs", request.meta["retry_times"], request.url, delay)
+            logger.debug(
+                "Retry %d of %s in %.1fs", request.meta.get("retry_times", 0), request.url, delay
+            )
             await sleep(delay)
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -385,6 +390,10 @@ class TrapFilterMiddleware(BaseSpiderMiddleware):
         return request
 
 
+#: The rules of a site whose robots.txt cannot be read.
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, whose one download of a site's robots.txt also
     answers the spider's own read of it (for its ``Sitemap:`` lines).
@@ -415,6 +424,51 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("robotstxt/shared")
         return response.replace(url=request.url, request=request)
+
+    async def robot_parser(self, request: Request) -> Any:
+        """The site's parser. Scrapy's own gives it only to the first request that
+        waited for the download: every later waiter on the same Deferred receives
+        the previous callback's return value (None, "no rules"), so a site's first
+        sitemap and start page requests were fetched whatever robots.txt said."""
+        parser = await super().robot_parser(request)
+        if parser is None:
+            current = self._parsers.get(urlparse_cached(request).netloc)
+            if current is not None and not isinstance(current, Deferred):
+                return current
+        return parser
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        """RFC 9309: a robots.txt answered with a server error is "unreachable", and
+        the site is complete disallow until it can be read; 4xx allows everything;
+        only the first ``MAX_BODY`` bytes of rules are read."""
+        if response.status >= 500:
+            self._unreachable(netloc, f"robots.txt answered {response.status}")
+            response = response.replace(body=DISALLOW_ALL)
+        elif response.status >= 400:
+            response = response.replace(body=b"")
+        elif len(response.body) > self.MAX_BODY:
+            response = response.replace(body=response.body[: self.MAX_BODY])
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        """A robots.txt that could not be downloaded (DNS, refused, TLS, timeout) makes
+        the site complete disallow for this run (RFC 9309 2.3.1.4), not allow-all."""
+        if isinstance(exc, IgnoreRequest):
+            super()._robots_error(exc, netloc)
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._unreachable(netloc, f"robots.txt unreachable ({type(exc).__name__})")
+        parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if isinstance(pending, Deferred):
+            pending.callback(parser)
+
+    def _unreachable(self, netloc: str, why: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("robotstxt/unreachable")
+        logger.warning("%s: %s; nothing of the site is fetched this run (RFC 9309)", netloc, why)
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Keep the middleware's own robots.txt response (after redirects) for the spider."""

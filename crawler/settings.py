@@ -117,10 +117,14 @@ ALLOW_LOOPBACK = False  # allow private/loopback targets; tests on 127.0.0.1 tur
 ALLOWED_REDIRECT_HOSTS: list[str] = []  # extra hosts redirects may lead to
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles for each further retry
 RETRY_BACKOFF_MAX = 60.0  # longest wait before a retry
+RETRY_AFTER_MAX = 600.0  # longest Retry-After (429/503) waited for before a retry; a page asked to wait longer is skipped (skip/retry_after_too_long)
+CRAWL_DELAY_MAX = 30.0  # longest robots.txt Crawl-delay honoured; sites asking more are crawled at this delay, with a warning
 TRAP_MAX_CHAIN = 50  # longest chain of same-shaped links followed (calendars, endless "next")
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AddressGuardMiddleware": 40,  # schemes, private addresses, off-site redirects
     "crawler.middlewares.RetryBackoffMiddleware": 540,  # backoff before retries; skip/failed
+    "crawler.retry_after.RetryAfterMiddleware": 555,  # a 429/503's Retry-After before its retry
+    "crawler.crawl_delay.CrawlDelayMiddleware": 110,  # robots.txt Crawl-delay per site
     "crawler.middlewares.BodyCheckMiddleware": 560,  # empty, 204 and binary bodies
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.BoundedDecompressionMiddleware": 590,  # bombs -> skip/too_large

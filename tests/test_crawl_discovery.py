@@ -287,12 +287,14 @@ def test_robots_txt_behind_a_redirect_is_fetched_once_and_read_for_sitemaps(
 
 def test_failing_robots_txt_is_not_fetched_again_by_the_spider(serve, tmp_path: Path) -> None:
     """A robots.txt answering 503 is retried by the middleware only; the spider gets that
-    answer (a failed discovery document) and the crawl goes on without its rules."""
+    answer (a failed discovery document), and per RFC 9309 nothing else of the site is
+    fetched this run (a failed site: exit status 3)."""
     server = serve("sitemap_index")
     server.fault("/robots.txt", status=503)
     result = run_crawl(tmp_path, start=server.url("/"))
-    assert result.returncode == 0, result.log[-4000:]
+    assert result.returncode == 3, result.log[-4000:]
     assert server.hits("/robots.txt") == 2  # the middleware's request and its one retry
+    assert set(server.paths()) == {"/robots.txt"}
     assert result.stat("robotstxt/shared") >= 1  # (the spider's retry gets the copy again)
-    assert result.stat("discovery/document_failed") >= 1
-    assert result.records  # link-following still finds articles
+    assert result.stat("robotstxt/unreachable") == 1
+    assert result.records == []

@@ -98,8 +98,10 @@ def test_unreachable_start_site_exits_3_naming_the_site_and_reason(
     assert result.stats["run/failed_site/127.0.0.1"] == reason
     assert result.stats["run/exit_code"] == 3 and result.stats["run/outcome"] == "all_sites_failed"
     assert "Traceback" not in result.log
-    # the other requests of a host that never answered are tried once, not retried
-    assert result.stat("retry/unreachable_host") >= 3
+    # the other requests of a host that never answered are tried once, not retried, or
+    # not at all: a robots.txt that cannot be downloaded disallows the site (RFC 9309)
+    assert result.stat("retry/unreachable_host") + result.stat("robotstxt/forbidden") >= 3
+    assert result.stat("robotstxt/unreachable") == 1
 
 
 def test_site_answering_500_everywhere_exits_3(serve, tmp_path: Path):
