@@ -56,8 +56,8 @@ def _top_ngram_share(tokens: list[str], n: int) -> float:
 
 def text_tokens(text: str) -> list[str]:
     """Case-folded words of the text's start, numbers left out."""
-    found = words(text[: 20 * MAX_WORDS])[:MAX_WORDS]
-    return [w.casefold() for w in found if not w.isdigit()]
+    found = words(text[: 20 * MAX_WORDS].casefold())
+    return [w for w in found if not w.isdigit()][:MAX_WORDS]
 
 
 def repetition(text: str) -> Repetition:
@@ -65,10 +65,19 @@ def repetition(text: str) -> Repetition:
     return Repetition(top_ngram={n: _top_ngram_share(tokens, n) for n in MAX_TOP_NGRAM_SHARE})
 
 
+#: An n-gram occurring c times puts each of its words c times in the text, so no
+#: n-gram can cover more than its bound unless the most frequent word covers this
+#: share: prose (whose most frequent word covers a few percent) is settled by one count.
+_MIN_TOP_WORD_SHARE = min(bound / n for n, bound in MAX_TOP_NGRAM_SHARE.items())
+
+
 def junk_reason(text: str) -> str | None:
     """Why ``text`` is repetition rather than an article, or None."""
     tokens = text_tokens(text)
     if len(tokens) < MIN_WORDS:
+        return None
+    top_word = Counter(tokens).most_common(1)[0][1]
+    if top_word <= _MIN_TOP_WORD_SHARE * len(tokens):
         return None
     return Repetition(
         top_ngram={n: _top_ngram_share(tokens, n) for n in MAX_TOP_NGRAM_SHARE}
