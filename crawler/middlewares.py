@@ -81,6 +81,8 @@ class AddressGuardMiddleware:
         self.allow_private = crawler.settings.getbool("ALLOW_LOOPBACK")
         self.extra_hosts = [h.strip() for h in crawler.settings.getlist("ALLOWED_REDIRECT_HOSTS")]
         self._resolved: dict[str, bool] = {}
+        #: start host -> whether the first address it answered from was public
+        self._start_public: dict[str, bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
@@ -136,20 +138,24 @@ class AddressGuardMiddleware:
             raise IgnoreRequest(f"{host} is a private address")
 
     def process_response(self, request: Request, response: Response) -> Response:
-        """Refuses an answer that came from a private address (DNS rebinding)."""
+        """Refuses an answer that came from a private address (DNS rebinding).
+
+        A start host may be private (an intranet crawl): the first address it answers
+        from decides. One that first answered from a public address and later from a
+        private one was rebound, and is refused like any other host."""
         ip = response.ip_address
-        host = urlparse_cached(request).hostname or ""
-        if (
-            ip is not None
-            and not self.allow_private
-            and not self._is_start_host(host)
-            and not safety.is_public_ip(str(ip))
-        ):
-            _skip(
-                self.crawler, "private_address", request.url, f"connected to {ip}", logging.WARNING
-            )
-            raise IgnoreRequest(f"{host} answered from private address {ip}")
-        return response
+        if ip is None or self.allow_private:
+            return response
+        host = (urlparse_cached(request).hostname or "").lower()
+        public = safety.is_public_ip(str(ip))
+        if self._is_start_host(host):
+            first = self._start_public.setdefault(safety.bare_host(host), public)
+            if public or not first:
+                return response
+        elif public:
+            return response
+        _skip(self.crawler, "private_address", request.url, f"connected to {ip}", logging.WARNING)
+        raise IgnoreRequest(f"{host} answered from private address {ip}")
 
 
 def redirect_allowed(host: str, starts: Iterable[str], extra: Iterable[str]) -> bool:

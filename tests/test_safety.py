@@ -310,3 +310,41 @@ def test_head_meta_refresh_redirects_exactly_like_scrapy(body: bytes, headers: d
 def test_ip_spellings_are_read_as_resolvers_read_them(host: str, ip: str | None) -> None:
     addr = safety.parse_ip(host)
     assert (str(addr) if addr is not None else None) == ip
+
+
+def test_start_host_rebound_to_a_private_address_is_refused() -> None:
+    """A start host that first answered from a public address and later from a private
+    one (DNS rebinding) is refused; one that is private from the start (an intranet
+    site the user named) is crawled."""
+    from ipaddress import ip_address
+
+    from scrapy import Request, Spider
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import AddressGuardMiddleware
+
+    class Starts(Spider):
+        name = "starts"
+        start_urls = ["https://news.example/", "http://intranet.example/"]
+
+    crawler = get_crawler(Starts)
+    crawler.spider = Starts()
+    guard = AddressGuardMiddleware.from_crawler(crawler)
+
+    def answer(url: str, ip: str) -> object:
+        request = Request(url)
+        response = HtmlResponse(url, body=b"<p>x</p>", request=request, ip_address=ip_address(ip))
+        return guard.process_response(request, response)
+
+    assert answer("https://news.example/a", "93.184.216.34")
+    with pytest.raises(IgnoreRequest):
+        answer("https://news.example/b", "169.254.169.254")
+    with pytest.raises(IgnoreRequest):
+        answer("https://www.news.example/c", "127.0.0.1")
+    assert answer("http://intranet.example/a", "10.0.0.5")
+    assert answer("http://intranet.example/b", "10.0.0.6")
+    with pytest.raises(IgnoreRequest):
+        answer("https://other.example/", "10.0.0.7")
+    assert crawler.stats.get_value("skip/private_address") == 3
