@@ -396,6 +396,8 @@ class TrapFilterMiddleware(BaseSpiderMiddleware):
         return request
 
 
+#: Redirects followed to a site's robots.txt (RFC 9309 2.3.1.2).
+ROBOTS_MAX_REDIRECTS = 5
 #: The rules of a site whose robots.txt cannot be read.
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
@@ -420,6 +422,12 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._responses: dict[str, Response] = {}
 
     async def process_request(self, request: Request) -> Response | None:  # type: ignore[override]
+        if request.meta.get("robots_shared") or (
+            request.meta.get("dont_obey_robotstxt") and request.callback is NO_CALLBACK
+        ):
+            # a robots.txt download: RFC 9309 follows at most five redirects, then takes
+            # the file as unavailable (no rules)
+            request.meta.setdefault("redirect_ttl", ROBOTS_MAX_REDIRECTS)
         if not request.meta.get("robots_shared"):
             await super().process_request(request)
             return None

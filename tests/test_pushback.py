@@ -124,3 +124,20 @@ def test_requests_waiting_for_robots_txt_obey_it_too(tmp_path: Path, serve: Any)
     assert "/sitemap_index.xml" not in requested and "/sitemap.xml" not in requested
     assert len(result.records) == len(ARTICLES)
     assert result.stat("robotstxt/forbidden") == 2
+
+
+def test_robots_txt_behind_more_than_five_redirects_counts_as_unavailable(
+    tmp_path: Path, serve: Any
+) -> None:
+    """RFC 9309: at most five redirects to robots.txt; beyond them it is unavailable,
+    which (like a 4xx) means no rules."""
+    server = serve()
+    _site(server)
+    chain = ["/robots.txt", *(f"/r{n}" for n in range(1, 8))]
+    for here, there in itertools.pairwise(chain):
+        server.fault(here, status=301, headers={"Location": there})
+    server.route(chain[-1], "User-agent: *\nDisallow: /\n", "text/plain")
+    result = run_crawl(tmp_path, start=server.url("/"))
+    assert result.returncode == 0, result.log[-2000:]
+    assert server.hits("/r5") >= 1 and server.hits("/r6") == 0
+    assert len(result.records) == len(ARTICLES)  # no rules: the site is crawled
