@@ -217,10 +217,8 @@ class Cleaned:
     removed: list[Removal]
     #: Learned lines left in because together they were at least half the record.
     spared: list[Removal] = field(default_factory=list)
-
-    @property
-    def words(self) -> int:
-        return word_count(self.text)
+    #: Words of ``text`` when lines were removed (counted by the half-record guard).
+    words: int | None = None
 
 
 @dataclass
@@ -373,9 +371,10 @@ class SiteBoilerplate:
         cleaned, removed = self.clean(text)
         if not removed:
             return Cleaned(text, removed)
-        if 2 * word_count(cleaned) <= word_count(text):
+        words = word_count(cleaned)
+        if 2 * words <= word_count(text):
             return Cleaned(text, [], spared=removed)
-        return Cleaned(cleaned, removed)
+        return Cleaned(cleaned, removed, words=words)
 
     def _clean_line(self, line: str, removed: list[Removal], hot: set[str]) -> str:
         keys = key_words(line)

@@ -160,7 +160,6 @@ JSON_MAX_CHARS = 1024 * 1024
 #: Nesting deeper than this is not read (real JSON-LD nests a few levels; thousands
 #: of levels exhaust the recursion of every reader that walks it).
 JSON_MAX_DEPTH = 64
-_TOO_BIG = object()
 
 
 def _too_deep(data: Any, limit: int) -> bool:

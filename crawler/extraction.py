@@ -865,7 +865,7 @@ def _json_ld_metadata(tree: HtmlElement, meta: Document) -> Document:
     does not parse bounded to the block's first ``JSON_LD_FALLBACK_MAX_CHARS``."""
     for elem in tree.xpath(_JSON_LD_XPATH):
         if not elem.text or len(elem.text) > JSON_MAX_CHARS:
-            continue  # counted as json_ld_skipped by build_record
+            continue  # not read (an ld+json one is counted as json_ld_skipped)
         text = normalize_json(JSON_MINIFY.sub(r"\1", elem.text))
         try:
             schema = load_json(text, strict=False)
@@ -1018,6 +1018,11 @@ def _clean_field(value: str | None) -> str | None:
     return strip_controls(value).strip() or None
 
 
+def _clean_list(values: list[str]) -> list[str]:
+    """Strings without control characters, those with nothing left left out."""
+    return [v for v in map(strip_controls, values) if v.strip()]
+
+
 def _extract_tree(
     tree: HtmlElement,
     url: str,
@@ -1045,17 +1050,17 @@ def _extract_tree(
     )
     site_name = site_name or meta.sitename
     title = title or clean_title(meta.title, None, site_name, url)
-    lines = [line for line in map(strip_controls, lines) if line.strip()]
+    lines = _clean_list(lines)
     return Extraction(
         text=join_paragraphs(lines),
         paragraphs=lines,
         link_density=density,
         title=_clean_field(title or (hints.get("title") or None)),
-        authors=[a for a in map(strip_controls, _split_authors(meta.author)) if a.strip()],
+        authors=_clean_list(_split_authors(meta.author)),
         published=published,
         description=_clean_field(meta.description or None),
         site_name=site_name,
-        tags=[t for t in map(strip_controls, tags) if t.strip()],
+        tags=_clean_list(tags),
         canonical_url=canonical,
         fallback=fallback,
         removed=removed or [],

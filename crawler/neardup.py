@@ -339,9 +339,8 @@ class RecentSignatures:
             return []
         wanted = np.asarray(hashvalues, dtype=SIGNATURE_DTYPE)
         found = [
-            slot
+            self._ids[slot]
             for slot in sorted(slots, key=lambda i: (i - self._next) % self.size)
-            if self._ids[slot] != record_id
-            and np.count_nonzero(self._sigs[slot] == wanted) >= self.threshold * len(wanted) - 1e-9
+            if self._ids[slot] != record_id and jaccard(self._sigs[slot], wanted) >= self.threshold
         ]
-        return list(dict.fromkeys(self._ids[slot] for slot in found if self._ids[slot]))
+        return [rid for rid in dict.fromkeys(found) if rid is not None]

@@ -51,7 +51,7 @@ UNREACHABLE = frozenset({DNS_FAILED, CONNECTION_REFUSED, TLS_FAILED, TIMED_OUT, 
 _TLS_TEXT = re.compile(r"\b(?:SSL|TLS)|certificate|handshake", re.IGNORECASE)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def exception_chain(exc: BaseException) -> list[BaseException]:
     """``exc`` and the exceptions it was raised from (Scrapy wraps Twisted's)."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
@@ -63,7 +63,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def failure_reason(exc: BaseException) -> str:
     """A short, stable name for why a download failed (``"connection refused"`` ...)."""
-    chain = _chain(exc)
+    chain = exception_chain(exc)
     names = {cls.__name__ for e in chain for cls in type(e).__mro__}
     text = " ".join(str(e) for e in chain)
     if names & {"CannotResolveHostError", "DNSLookupError", "gaierror"}:

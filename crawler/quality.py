@@ -60,9 +60,12 @@ def text_tokens(text: str) -> list[str]:
     return [w for w in found if not w.isdigit()][:MAX_WORDS]
 
 
-def repetition(text: str) -> Repetition:
-    tokens = text_tokens(text)
+def _repetition(tokens: list[str]) -> Repetition:
     return Repetition(top_ngram={n: _top_ngram_share(tokens, n) for n in MAX_TOP_NGRAM_SHARE})
+
+
+def repetition(text: str) -> Repetition:
+    return _repetition(text_tokens(text))
 
 
 #: An n-gram occurring c times puts each of its words c times in the text, so no
@@ -79,6 +82,4 @@ def junk_reason(text: str) -> str | None:
     top_word = Counter(tokens).most_common(1)[0][1]
     if top_word <= _MIN_TOP_WORD_SHARE * len(tokens):
         return None
-    return Repetition(
-        top_ngram={n: _top_ngram_share(tokens, n) for n in MAX_TOP_NGRAM_SHARE}
-    ).junk_reason()
+    return _repetition(tokens).junk_reason()

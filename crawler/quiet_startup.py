@@ -30,6 +30,12 @@ DUMPS: dict[str, tuple[str, ...]] = {
 }
 
 
+def to_debug(record: logging.LogRecord) -> None:
+    """Re-level ``record`` to DEBUG (from a logger filter: before any handler's level test)."""
+    record.levelno = logging.DEBUG
+    record.levelname = logging.getLevelName(logging.DEBUG)
+
+
 class ScrapyDumpsAtDebug(logging.Filter):
     """Re-levels one logger's INFO records that start with ``prefixes`` to DEBUG.
 
@@ -47,8 +53,7 @@ class ScrapyDumpsAtDebug(logging.Filter):
             and isinstance(record.msg, str)
             and record.msg.startswith(self.prefixes)
         ):
-            record.levelno = logging.DEBUG
-            record.levelname = logging.getLevelName(logging.DEBUG)
+            to_debug(record)
         return True
 
 
@@ -67,7 +72,8 @@ def uninstall() -> None:
             target.removeFilter(f)
 
 
-def _level(settings: BaseSettings) -> int:
+def log_level(settings: BaseSettings) -> int:
+    """The numeric ``LOG_LEVEL`` of ``settings``."""
     value = settings.get("LOG_LEVEL") or "DEBUG"
     level = logging.getLevelName(value.upper()) if isinstance(value, str) else value
     return level if isinstance(level, int) else logging.DEBUG
@@ -86,7 +92,7 @@ class QuietStartupAddon:
         level = logging.INFO if details else logging.DEBUG
         # Scrapy logged the versions already when LOG_VERSIONS names any; computing
         # them imports pyOpenSSL and cryptography, so only when they will be shown.
-        if not settings.getlist("LOG_VERSIONS") and _level(settings) <= level:
+        if not settings.getlist("LOG_VERSIONS") and log_level(settings) <= level:
             from scrapy.utils.versions import get_versions
 
             versions = dict(get_versions(default_settings.LOG_VERSIONS))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -37,6 +38,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from crawler import signals as cleanwire_signals
 from crawler.boilerplate import SiteBoilerplate
+from crawler.safety import bare_host
 from crawler.state import store_for
 from crawler.timing import timed
 from crawler.urls import site_of
@@ -45,11 +47,6 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two looks at held records' age and at the save interval.
 WATCH_INTERVAL = 1.0
-
-
-def bare_host(host: str) -> str:
-    """``host`` without a leading ``www.``: the spider's and the record's name of a site."""
-    return host[4:] if host.startswith("www.") else host
 
 
 class BoilerplatePipeline:
@@ -119,13 +116,9 @@ class BoilerplatePipeline:
     def site_pages_expected(self, site: str, pages: int, discovering: bool = False) -> None:
         host = bare_host(site)
         self._expected[host] = (int(pages), bool(discovering))
-        if not discovering and pages < self.hold and self._held:
+        if not discovering and pages < self.hold:
             # discovery is over and the site is too small to learn from: no wait pays off
-            small = [e for e in self._held if bare_host(e[0]) == host]
-            if small:
-                self._held = deque(e for e in self._held if bare_host(e[0]) != host)
-                for entry in small:
-                    self._release(*entry, reason="small_site")
+            self._release_where(lambda held: bare_host(held) == host, "small_site")
 
     def spider_idle(self) -> None:
         """Nothing is being fetched or processed: no record of a held site is coming."""
@@ -145,7 +138,7 @@ class BoilerplatePipeline:
             self._dirty.add(site)
             self.stats.inc_value("boilerplate/documents_learned")
         if self._held_per_site.get(site) and state.documents >= self.hold:
-            self._release_site(site)
+            self._release_where(lambda held: held == site, "learned")
         if self._must_hold(site, state, adapter):
             self._keep(site, item)
             return item
@@ -209,8 +202,7 @@ class BoilerplatePipeline:
         return bare_host(site_of(adapter.get("url") or "")) == host
 
     def _clean(self, site: str, adapter: ItemAdapter, item: Any) -> Any:
-        state = self.sites.get(site) or self._site(site)
-        cleaned = state.clean_article(adapter["text"])
+        cleaned = self._site(site).clean_article(adapter["text"])
         if cleaned.spared:
             self.stats.inc_value("boilerplate/records_spared")
             logger.debug(
@@ -252,14 +244,17 @@ class BoilerplatePipeline:
         self.stats.inc_value(f"boilerplate/released/{reason}")
         self.crawler.signals.send_catch_log(signal=cleanwire_signals.record_released, item=item)
 
-    def _release_site(self, site: str) -> None:
+    def _release_where(self, held_site: Callable[[str], bool], reason: str) -> None:
+        """Release the held records whose site ``held_site`` accepts, in held order."""
+        if not self._held:
+            return
         keep: deque[tuple[str, float, Any]] = deque()
         mine = []
         for entry in self._held:
-            (mine if entry[0] == site else keep).append(entry)
+            (mine if held_site(entry[0]) else keep).append(entry)
         self._held = keep
         for entry in mine:
-            self._release(*entry, reason="learned")
+            self._release(*entry, reason=reason)
 
     def release_all(self, reason: str = "writer_closing") -> None:
         """Release every held record (in the order they were held)."""

@@ -73,15 +73,18 @@ class WarcSpider(Spider):
                 page = self._page(entry)
                 # Items from start() bypass the scheduler: bound how many are in flight,
                 # so a large archive streams with flat memory.
-                while self.crawler.engine.scraper.slot.itemproc_size >= max_inflight:
-                    await asyncio.sleep(0.005)
+                await self._in_flight_below(max_inflight)
                 yield page
         # Scrapy notices that a spider without requests is done at its next heartbeat
         # (every 5 s); an archive's end is known here, so close as soon as its last
         # page has left the pipelines.
-        while self.crawler.engine.scraper.slot.itemproc_size:
-            await asyncio.sleep(0.005)
+        await self._in_flight_below(1)
         raise CloseSpider("finished")
+
+    async def _in_flight_below(self, limit: int) -> None:
+        """Wait until fewer than ``limit`` pages are in the item pipelines."""
+        while self.crawler.engine.scraper.slot.itemproc_size >= limit:
+            await asyncio.sleep(0.005)
 
     def _skip(self, entry: WarcEntry, path: Path) -> None:
         self.crawler.stats.inc_value(f"skip/warc_{entry.kind}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import random
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 PLACES = [
     "Lisbon",
@@ -215,3 +217,26 @@ def sitemap_xml(urls: list[str]) -> str:
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
         f"{items}\n</urlset>\n"
     )
+
+
+def route_site(server: Any, pages: Mapping[str, str], robots: str | None = None) -> list[str]:
+    """Serve ``pages`` (path -> HTML) on a fixture server, with a sitemap listing them,
+    a robots.txt (``robots``; by default one that names the sitemap) and a home page.
+    Returns the pages' URLs."""
+    urls = [server.url(path) for path in pages]
+    for path, page in pages.items():
+        server.route(path, page)
+    server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
+    if robots is None:
+        robots = f"User-agent: *\nSitemap: {server.url('/sitemap.xml')}\n"
+    server.route("/robots.txt", robots, "text/plain")
+    server.route("/", "<html><body><h1>Harbour Gazette</h1></body></html>")
+    return urls
+
+
+def route_news_site(
+    server: Any, paths: Sequence[str], first_seed: int = 1, robots: str | None = None
+) -> list[str]:
+    """:func:`route_site` with an article page (``article_html``) at each of ``paths``."""
+    pages = {p: article_html(server.url(p), first_seed + i) for i, p in enumerate(paths)}
+    return route_site(server, pages, robots)

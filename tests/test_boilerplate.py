@@ -320,17 +320,19 @@ def crawl_main(spec_path: str) -> None:
     class RecordSpider(Spider):
         name = "records"
 
+        def announce(self, discovering: bool) -> None:
+            for site, pages in Counter(r["site"] for r in spec["records"]).items():
+                self.crawler.signals.send_catch_log(
+                    signal=cleanwire_signals.site_pages_expected,
+                    site=site,
+                    pages=pages,
+                    discovering=discovering,
+                )
+
         async def start(self):  # type: ignore[override]
-            sites = Counter(r["site"] for r in spec["records"])
             discovering = bool(spec.get("discovering"))
             if spec.get("announce", True):
-                for site, pages in sites.items():
-                    self.crawler.signals.send_catch_log(
-                        signal=cleanwire_signals.site_pages_expected,
-                        site=site,
-                        pages=pages,
-                        discovering=discovering,
-                    )
+                self.announce(discovering)
             for i, rec in enumerate(spec["records"]):
                 if spec.get("close_after") is not None and i == spec["close_after"]:
                     raise CloseSpider("test_close")
@@ -355,13 +357,7 @@ def crawl_main(spec_path: str) -> None:
                 )
             if discovering:  # the sitemaps are read: this is all there is
                 await asyncio.sleep(0.2)
-                for site, pages in sites.items():
-                    self.crawler.signals.send_catch_log(
-                        signal=cleanwire_signals.site_pages_expected,
-                        site=site,
-                        pages=pages,
-                        discovering=False,
-                    )
+                self.announce(False)
 
     settings = get_project_settings()
     settings.setdict(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from crawler import outcome
-from tests.articles import article_html, sitemap_xml
+from tests.articles import route_news_site
 from tests.conftest import CrawlResult, run_crawl
 
 FAST = {"BOILERPLATE_HOLD": "0", "RETRY_BACKOFF_BASE": "0.1"}
@@ -33,16 +33,8 @@ def closed_port() -> int:
 def news_site(serve: Any, articles: int = 3) -> Any:
     """A site whose sitemap lists ``articles`` articles."""
     server = serve()
-    urls = []
-    for seed in range(1, articles + 1):
-        path = f"/news/2026/03/1{seed}/harbour-council-story-number-{seed}"
-        server.route(path, article_html(server.url(path), seed))
-        urls.append(server.url(path))
-    server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
-    server.route(
-        "/robots.txt", f"User-agent: *\nSitemap: {server.url('/sitemap.xml')}\n", "text/plain"
-    )
-    server.route("/", "<html><body><h1>Harbour Gazette</h1></body></html>")
+    paths = [f"/news/2026/03/1{n}/harbour-council-story-number-{n}" for n in range(1, articles + 1)]
+    route_news_site(server, paths)
     return server
 
 

@@ -18,7 +18,7 @@ from scrapy import Request
 
 from crawler.extensions.site_failures import FailureFilter, SiteFailures
 from crawler.quiet_startup import ScrapyDumpsAtDebug
-from tests.articles import article_html, sitemap_xml
+from tests.articles import route_news_site, sitemap_xml
 from tests.conftest import run_crawl
 
 MAX_LINES = 40
@@ -42,16 +42,8 @@ DIGEST = re.compile(
 
 def three_article_site(serve: Any) -> Any:
     server = serve()
-    urls = []
-    for seed in range(1, 4):
-        path = f"/news/2026/03/1{seed}/council-story-number-{seed}-about-the-harbour"
-        server.route(path, article_html(server.url(path), seed))
-        urls.append(server.url(path))
-    server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
-    server.route(
-        "/robots.txt", f"User-agent: *\nSitemap: {server.url('/sitemap.xml')}\n", "text/plain"
-    )
-    server.route("/", "<html><body><h1>Harbour Gazette</h1></body></html>")
+    paths = [f"/news/2026/03/1{n}/council-story-number-{n}-about-the-harbour" for n in (1, 2, 3)]
+    route_news_site(server, paths)
     return server
 
 

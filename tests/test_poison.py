@@ -14,7 +14,7 @@ from crawler.extract_options import ExtractOptions, Skip
 from crawler.extraction import build_record
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.textnorm import strip_controls
-from tests.articles import article_html, article_text, sitemap_xml
+from tests.articles import article_html, article_text, route_site
 from tests.conftest import run_crawl
 
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -83,12 +83,13 @@ def test_a_page_that_fails_unforeseen_is_one_skip_line(monkeypatch: pytest.Monke
 def test_poisoned_articles_are_crawled_into_clean_records(tmp_path: Path, serve: Any) -> None:
     server = serve()
     paths = {name: f"/news/2026/05/0{i + 1}/{name}.html" for i, name in enumerate(sorted(POISONS))}
-    for i, (name, path) in enumerate(paths.items()):
-        server.route(path, POISONS[name](article_html(server.url(path), seed=20 + i)))
-    urls = [server.url(p) for p in paths.values()]
-    server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
-    server.route("/robots.txt", f"User-agent: *\nSitemap: {server.url('/sitemap.xml')}\n")
-    server.route("/", "<html><body><h1>News</h1></body></html>")
+    urls = route_site(
+        server,
+        {
+            path: POISONS[name](article_html(server.url(path), seed=20 + i))
+            for i, (name, path) in enumerate(paths.items())
+        },
+    )
     result = run_crawl(tmp_path, start=server.url("/"))
     assert result.returncode == 0, result.log[-3000:]
     assert sorted(r["url"] for r in result.records) == sorted(urls)

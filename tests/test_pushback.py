@@ -10,20 +10,14 @@ from typing import Any
 import pytest
 
 from crawler.retry_after import parse_retry_after
-from tests.articles import article_html, sitemap_xml
+from tests.articles import route_news_site, sitemap_xml
 from tests.conftest import run_crawl
 
 ARTICLES = [f"/news/2026/05/0{n}/story-{n}.html" for n in range(1, 4)]
 
 
 def _site(server: Any, robots: str | None = None) -> None:
-    urls = [server.url(p) for p in ARTICLES]
-    for n, path in enumerate(ARTICLES):
-        server.route(path, article_html(server.url(path), seed=40 + n))
-    server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
-    server.route("/", "<html><body><h1>News</h1></body></html>")
-    if robots is not None:
-        server.route("/robots.txt", robots, "text/plain")
+    route_news_site(server, ARTICLES, first_seed=40, robots=robots)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from crawler.quality import junk_reason, repetition
-from tests.articles import article_html, article_text, sitemap_xml
+from tests.articles import article_html, article_text, route_site
 from tests.conftest import run_crawl
 from tests.corpus import BENCH
 
@@ -93,13 +93,9 @@ def test_junk_pages_are_skipped_in_a_crawl_and_the_article_written(
     server = serve()
     article = "/news/2026/05/01/harbour-reopens.html"
     junk = {"/news/2026/05/02/lorem.html": LOREM, "/news/2026/05/03/deals.html": STUFFED}
-    server.route(article, article_html(server.url(article), seed=3))
-    for path, text in junk.items():
-        server.route(path, _page(server.url(path), text))
-    urls = [server.url(p) for p in (article, *junk)]
-    server.route("/sitemap.xml", sitemap_xml(urls), "application/xml")
-    server.route("/robots.txt", f"User-agent: *\nSitemap: {server.url('/sitemap.xml')}\n")
-    server.route("/", "<html><body><h1>Deals</h1></body></html>")
+    pages = {article: article_html(server.url(article), seed=3)}
+    pages |= {path: _page(server.url(path), text) for path, text in junk.items()}
+    route_site(server, pages)
     result = run_crawl(tmp_path, start=server.url("/"))
     assert result.returncode == 0, result.log[-3000:]
     assert [r["url"] for r in result.records] == [server.url(article)]

@@ -23,14 +23,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.outcome import exception_chain
+
 
 def clear_tracebacks(exception: BaseException | None) -> None:
     """Drop the tracebacks of ``exception`` and of its cause and context chain."""
-    seen: set[int] = set()
-    while exception is not None and id(exception) not in seen:
-        seen.add(id(exception))
-        exception.__traceback__ = None
-        exception = exception.__cause__ or exception.__context__
+    if exception is not None:
+        for chained in exception_chain(exception):
+            chained.__traceback__ = None
 
 
 class DroppedItemRelease:

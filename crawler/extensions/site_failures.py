@@ -34,6 +34,8 @@ from scrapy.exceptions import (
 from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost, DNSLookupError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
+from crawler.quiet_startup import log_level, to_debug
+
 logger = logging.getLogger(__name__)
 
 #: logger name -> how its per-request failure messages start (``record.msg``, unformatted)
@@ -126,8 +128,7 @@ class FailureFilter(logging.Filter):
         site.add_url(url)
         if self.per_site and site.logged >= self.per_site:
             site.not_logged += 1
-            record.levelno = logging.DEBUG
-            record.levelname = logging.getLevelName(logging.DEBUG)
+            to_debug(record)
             return True
         site.logged += 1
         if (
@@ -140,12 +141,6 @@ class FailureFilter(logging.Filter):
         return True
 
 
-def _debug(crawler: Crawler) -> bool:
-    value = crawler.settings.get("LOG_LEVEL") or "DEBUG"
-    level = logging.getLevelName(value.upper()) if isinstance(value, str) else value
-    return isinstance(level, int) and level <= logging.DEBUG
-
-
 class SiteFailureLog:
     """Installs ``FailureFilter`` on Scrapy's failure loggers for one crawl and, when
     the spider closes, logs one line per site whose failures were not all logged."""
@@ -154,7 +149,7 @@ class SiteFailureLog:
         self.crawler = crawler
         self.sites: dict[str, SiteFailures] = {}
         self.per_site = max(0, crawler.settings.getint("LOG_FAILURES_PER_SITE"))
-        keep = _debug(crawler)
+        keep = log_level(crawler.settings) <= logging.DEBUG
         self.filters = {
             name: FailureFilter(prefixes, self.sites, self.per_site, keep, crawler)
             for name, prefixes in FAILURE_MESSAGES.items()
