@@ -12,9 +12,16 @@ an empty prediction). Site-level boilerplate removal is a separate step that
 learns across a site's pages and cannot act on single pages, so it is not
 part of this score.
 
+Pages whose truth also has ``title``, ``authors`` and ``published`` (default
+second set ``../shared/bench/news-meta/``) are scored on those fields too, with
+that set's metrics: title exact after folding whitespace and case; published
+within one day of the truth in UTC; authors the per-page F1 of the two name
+sets (folded), averaged over pages whose truth names authors. The pages each
+field gets wrong are printed (``--errors``).
+
 Usage::
 
-    python bench/extraction.py [--limit N] [--path DIR] [--source listing]
+    python bench/extraction.py [--limit N] [--path DIR ...] [--source listing] [--errors]
 
 Pages are also split into two halves by a hash of their id, so a change that
 helps one half only shows up.
@@ -31,8 +38,10 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -44,7 +53,8 @@ from crawler.charset import decode_html  # noqa: E402
 from crawler.extraction import ExtractOptions, Skip, build_record  # noqa: E402
 from crawler.items import FetchedPage  # noqa: E402
 
-DEFAULT_PATH = ROOT.parent / "shared" / "bench" / "articles"
+DEFAULT_PATHS = [ROOT.parent / "shared" / "bench" / p for p in ("articles", "news-meta")]
+FIELDS = ("title", "authors", "published")
 _TOKEN = re.compile(r"\w+")
 
 
@@ -54,6 +64,7 @@ class Page:
     url: str
     html: str
     truth: str
+    fields: dict[str, Any] = field(default_factory=dict)  # title, authors, published
 
     @property
     def half(self) -> str:
@@ -70,7 +81,10 @@ def load_pages(path: Path, limit: int | None = None) -> list[Page]:
             continue
         body = gzip.decompress(raw.read_bytes())
         html = decode_html(body, None) or body.decode("utf-8", "replace")
-        pages.append(Page(str(data.get("id", meta.stem)), data.get("url", ""), html, data["body"]))
+        fields = {k: data[k] for k in FIELDS if k in data}
+        pages.append(
+            Page(str(data.get("id", meta.stem)), data.get("url", ""), html, data["body"], fields)
+        )
         if limit and len(pages) >= limit:
             break
     return pages
@@ -116,14 +130,28 @@ def score(results: list[tuple[float, float, float]]) -> tuple[float, float, floa
     return p, r, f1
 
 
-def bare_trafilatura(page: Page) -> str:
-    return trafilatura.extract(page.html, url=page.url) or ""
+@dataclass
+class Output:
+    """What an extractor gives for one page: body text and the metadata fields."""
+
+    text: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
 
 
-def make_ours(source: str) -> Callable[[Page], str]:
+def bare_trafilatura(page: Page) -> Output:
+    doc = trafilatura.bare_extraction(page.html, url=page.url, with_metadata=True)
+    if doc is None:
+        return Output("")
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return Output(doc.text or "", doc.title, authors, doc.date)
+
+
+def make_ours(source: str) -> Callable[[Page], Output]:
     options = ExtractOptions()
 
-    def ours(page: Page) -> str:
+    def ours(page: Page) -> Output:
         fetched = FetchedPage(
             url=page.url or "https://example.invalid/article",
             html=page.html,
@@ -131,53 +159,137 @@ def make_ours(source: str) -> Callable[[Page], str]:
             source=source,
         )
         result = build_record(fetched, options)
-        return "" if isinstance(result, Skip) else result.text
+        if isinstance(result, Skip):
+            return Output("")
+        return Output(result.text, result.title, list(result.authors), result.published)
 
     return ours
 
 
-def run(
-    pages: list[Page], extractor: Callable[[Page], str]
-) -> dict[str, tuple[float, float, float]]:
+def _fold(value: str | None) -> str:
+    return " ".join((value or "").split()).casefold()
+
+
+def _utc_date(value: str | None) -> date | None:
+    """The UTC calendar date of an ISO date or datetime (naive ones taken as they are)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.date()
+
+
+def field_score(name: str, got: Output, want: Any) -> float | None:
+    """One page's score of one field by the news-meta metrics; None: not scored."""
+    if name == "title":
+        return float(_fold(got.title) == _fold(want))
+    if name == "published":
+        truth, ours = _utc_date(want), _utc_date(got.published)
+        if truth is None:
+            return None
+        return float(ours is not None and abs((ours - truth).days) <= 1)
+    truth_names = {_fold(a) for a in want or [] if _fold(a)}
+    if not truth_names:
+        return None
+    names = {_fold(a) for a in got.authors if _fold(a)}
+    tp = len(names & truth_names)
+    if not tp:
+        return 0.0
+    precision, recall = tp / len(names), tp / len(truth_names)
+    return 2 * precision * recall / (precision + recall)
+
+
+@dataclass
+class Scores:
+    body: dict[str, tuple[float, float, float]]
+    fields: dict[str, float]  # field -> mean score over the pages that have it
+    counts: dict[str, int]
+    errors: dict[str, list[str]]  # field -> "id: got ... want ..." lines
+
+
+def run(pages: list[Page], extractor: Callable[[Page], Output]) -> Scores:
     per_half: dict[str, list[tuple[float, float, float]]] = {"A": [], "B": []}
+    field_scores: dict[str, list[float]] = {f: [] for f in FIELDS}
+    errors: dict[str, list[str]] = {f: [] for f in FIELDS}
     for page in pages:
-        per_half[page.half].append(page_counts(extractor(page), page.truth))
-    out = {half: score(res) for half, res in per_half.items()}
-    out["all"] = score(per_half["A"] + per_half["B"])
-    return out
+        out = extractor(page)
+        per_half[page.half].append(page_counts(out.text, page.truth))
+        for name in FIELDS:
+            if name not in page.fields:
+                continue
+            value = field_score(name, out, page.fields[name])
+            if value is None:
+                continue
+            field_scores[name].append(value)
+            if value < 1.0:
+                errors[name].append(
+                    f"{page.id}: got {getattr(out, name)!r}, want {page.fields[name]!r}"
+                )
+    body = {half: score(res) for half, res in per_half.items()}
+    body["all"] = score(per_half["A"] + per_half["B"])
+    means = {f: sum(v) / len(v) for f, v in field_scores.items() if v}
+    counts = {f: len(v) for f, v in field_scores.items() if v}
+    return Scores(body, means, counts, errors)
+
+
+def report(path: Path, pages: list[Page], bare: Scores, ours: Scores, show_errors: bool) -> None:
+    halves = Counter(p.half for p in pages)
+    print(f"{len(pages)} pages from {path} (half A: {halves['A']}, half B: {halves['B']})")
+    print("| set | bare P | bare R | bare F1 | ours P | ours R | ours F1 | ΔP | ΔR | ΔF1 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for key, label in (("A", "half A"), ("B", "half B"), ("all", "all")):
+        bp, br, bf = bare.body[key]
+        op, orr, of = ours.body[key]
+        print(
+            f"| {label} | {bp:.3f} | {br:.3f} | {bf:.3f} | {op:.3f} | {orr:.3f} | {of:.3f} "
+            f"| {op - bp:+.3f} | {orr - br:+.3f} | {of - bf:+.3f} |"
+        )
+    if not ours.fields:
+        return
+    print()
+    print("| field | pages | bare | ours | Δ |")
+    print("|---|---|---|---|---|")
+    for name in FIELDS:
+        if name in ours.fields:
+            b, o = bare.fields.get(name, 0.0), ours.fields[name]
+            print(f"| {name} | {ours.counts[name]} | {b:.3f} | {o:.3f} | {o - b:+.3f} |")
+    if show_errors:
+        for name in FIELDS:
+            if ours.errors[name]:
+                print(f"\n{name}: {len(ours.errors[name])} pages wrong (ours)")
+                for line in ours.errors[name]:
+                    print(f"  {line}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--path", type=Path, default=DEFAULT_PATH, help="folder of pages")
+    parser.add_argument(
+        "--path", type=Path, action="append", default=None, help="folder of pages (repeatable)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="score only the first N pages")
     parser.add_argument(
         "--source",
         default="listing",
         help='discovery source given to our extractor ("listing" = no sitemap evidence)',
     )
+    parser.add_argument("--errors", action="store_true", help="print the pages each field misses")
     args = parser.parse_args(argv)
-    pages = load_pages(args.path, args.limit)
-    if not pages:
-        print(f"no pages in {args.path}")
-        return 1
-    t0 = time.perf_counter()
-    bare = run(pages, bare_trafilatura)
-    t1 = time.perf_counter()
-    ours = run(pages, make_ours(args.source))
-    t2 = time.perf_counter()
-    halves = Counter(p.half for p in pages)
-    print(f"{len(pages)} pages from {args.path} (half A: {halves['A']}, half B: {halves['B']})")
-    print("| set | bare P | bare R | bare F1 | ours P | ours R | ours F1 | ΔP | ΔR | ΔF1 |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for key, label in (("A", "half A"), ("B", "half B"), ("all", "all")):
-        bp, br, bf = bare[key]
-        op, orr, of = ours[key]
-        print(
-            f"| {label} | {bp:.3f} | {br:.3f} | {bf:.3f} | {op:.3f} | {orr:.3f} | {of:.3f} "
-            f"| {op - bp:+.3f} | {orr - br:+.3f} | {of - bf:+.3f} |"
-        )
-    print(f"seconds: bare {t1 - t0:.1f}, ours {t2 - t1:.1f}")
+    for path in args.path or DEFAULT_PATHS:
+        pages = load_pages(path, args.limit)
+        if not pages:
+            print(f"no pages in {path}")
+            return 1
+        t0 = time.perf_counter()
+        bare = run(pages, bare_trafilatura)
+        t1 = time.perf_counter()
+        ours = run(pages, make_ours(args.source))
+        t2 = time.perf_counter()
+        report(path, pages, bare, ours, args.errors)
+        print(f"seconds: bare {t1 - t0:.1f}, ours {t2 - t1:.1f}\n")
     return 0
 
 

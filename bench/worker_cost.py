@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
 import trafilatura  # noqa: E402
 
 import crawler.extraction as extraction  # noqa: E402
-from bench.extraction import DEFAULT_PATH, load_pages  # noqa: E402
+from bench.extraction import DEFAULT_PATHS, load_pages  # noqa: E402
 from crawler.extraction import ExtractOptions, Skip, build_record  # noqa: E402
 from crawler.items import FetchedPage  # noqa: E402
 from crawler.language import _get_factory  # noqa: E402
@@ -128,7 +128,7 @@ def phase_breakdown(pages: list[FetchedPage], options: ExtractOptions) -> dict[s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--path", type=Path, default=DEFAULT_PATH, help="folder of pages")
+    parser.add_argument("--path", type=Path, default=DEFAULT_PATHS[0], help="folder of pages")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--reps", type=int, default=5, help="repetitions of each measurement")
     parser.add_argument(

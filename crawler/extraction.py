@@ -20,18 +20,14 @@ import copy
 import importlib
 import re
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
-from dateutil import parser as date_parser
-from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.baseline import _BLOCK_ELEMS, baseline
@@ -50,7 +46,6 @@ from trafilatura.metadata import (
     examine_meta,
     extract_catstags,
     extract_title,
-    normalize_authors,
 )
 from trafilatura.settings import Document, Extractor
 from trafilatura.utils import (
@@ -60,7 +55,6 @@ from trafilatura.utils import (
     is_dubious_html,
     line_processing,
     remove_control_characters,
-    trim,
 )
 from trafilatura.xml import xmltotxt
 
@@ -69,7 +63,6 @@ from crawler.detect import (
     JSON_MAX_CHARS,
     ArticleDetector,
     PageEvidence,
-    json_ld_objects,
     load_json,
     oversized_json_ld,
     url_page_kind,
@@ -77,6 +70,9 @@ from crawler.detect import (
 from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.language import detect_language
+from crawler.metadata import META_CACHE, dates, meta_content
+from crawler.metadata.authors import article_authors, author_from_markup
+from crawler.metadata.title import clean_title, first_h1
 from crawler.neardup import minhash
 from crawler.quality import junk_reason
 from crawler.textnorm import (
@@ -173,40 +169,6 @@ def parse_html(html: str) -> HtmlElement | None:
     if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
         return None  # not (well-formed) HTML: trafilatura's rejection test
     return tree
-
-
-_META_ATTRS = ("property", "name", "itemprop")
-_META_ELEMENTS = etree.XPath("//meta[@content]")
-#: (tree, its index) of the page last read: every ``_meta`` call on a page shares one walk
-_meta_cache: list[Any] = [None, None]
-
-
-def _meta_index(tree: HtmlElement) -> dict[tuple[str, str], list[str]]:
-    """(attribute, value) -> contents of the page's ``<meta>`` elements, in document order."""
-    if _meta_cache[0] is tree:
-        return _meta_cache[1]
-    index: dict[tuple[str, str], list[str]] = {}
-    for elem in _META_ELEMENTS(tree):
-        content = elem.get("content")
-        for attr in _META_ATTRS:
-            key = elem.get(attr)
-            if key is not None:
-                index.setdefault((attr, key), []).append(content)
-    _meta_cache[:] = [tree, index]
-    return index
-
-
-def _meta(tree: HtmlElement, *names: str) -> str | None:
-    """The first non-empty content of a ``<meta>`` named ``names[0]``, else ``names[1]`` ...
-    (by property, name or itemprop), whitespace collapsed."""
-    index = _meta_index(tree)
-    for name in names:
-        for attr in _META_ATTRS:
-            for value in index.get((attr, name), ()):
-                value = " ".join(value.split())
-                if value:
-                    return value
-    return None
 
 
 # --- text ---------------------------------------------------------------------
@@ -652,125 +614,6 @@ def extract(html: str, url: str, options: ExtractOptions | None = None) -> Extra
 
 # --- metadata -------------------------------------------------------------------
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")  # noqa: RUF001
-
-
-def _site_tokens(site_name: str | None, url: str) -> set[str]:
-    """Normalised names a site goes by: og:site_name and its host's labels."""
-    names = set()
-    if site_name:
-        names.add(normalize_text(site_name))
-    host = site_of(url)
-    labels = [lab for lab in host.split(".") if lab not in {"www", "m", "amp", "com", "co"}]
-    for label in labels[:-1] or labels:
-        names.add(label)
-    return {n for n in names if n}
-
-
-def _is_site_name(segment: str, names: set[str]) -> bool:
-    seg = normalize_text(segment)
-    compact = re.sub(r"[\W_]+", "", seg)
-    for name in names:
-        name_compact = re.sub(r"[\W_]+", "", name)
-        if not name_compact:
-            continue
-        if seg == name or compact == name_compact:
-            return True
-        if len(name_compact) >= 3 and (name_compact in compact or compact in name_compact):
-            return word_len(seg) <= 5
-    return False
-
-
-def clean_title(raw: str | None, h1: str | None, site_name: str | None, url: str) -> str | None:
-    """The article's headline: the page title without its " | Site Name" part."""
-    candidates = [c for c in (raw, h1) if c and c.strip()]
-    if not candidates:
-        return None
-    title = " ".join(candidates[0].split())
-    heading = " ".join((h1 or "").split())
-    # the <h1> is the headline when the title merely decorates it
-    if heading and word_len(heading) >= 2 and normalize_text(heading) in normalize_text(title):
-        return heading
-    names = _site_tokens(site_name, url)
-    # "Site Name: Headline"
-    prefix = re.match(r"^(.{2,40}?):\s+(.+)$", title)
-    if prefix and _is_site_name(prefix.group(1), names):
-        title = prefix.group(2)
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) > 1:
-        while len(parts) > 1 and _is_site_name(parts[-1], names):
-            parts.pop()
-        while len(parts) > 1 and _is_site_name(parts[0], names):
-            parts.pop(0)
-        title = " - ".join(parts) if len(parts) > 1 else parts[0]
-        # "Headline | Section | Site": keep the longest part when the rest is short labels
-        parts = _TITLE_SEPARATORS.split(title)
-        if len(parts) > 1:
-            longest = max(parts, key=len)
-            if all(word_len(p) <= 3 for p in parts if p is not longest):
-                title = longest
-    return title.strip() or None
-
-
-def _h1(tree: HtmlElement) -> str | None:
-    heads = tree.xpath("//h1")
-    texts = [" ".join("".join(h.itertext()).split()) for h in heads]
-    texts = [t for t in texts if t]
-    return texts[0] if len(texts) >= 1 else None
-
-
-def _iso_datetime(value: Any) -> str | None:
-    """ISO 8601 form of a date or datetime string, or None."""
-    if not value or not isinstance(value, str):
-        return None
-    raw = value.strip()
-    try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # unknown zone names ("EST") parse as naive
-                parsed = date_parser.parse(raw)
-        except (ValueError, OverflowError, TypeError):
-            return None
-    if len(raw) <= 10 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        return parsed.date().isoformat()
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC)
-        return parsed.isoformat().replace("+00:00", "Z")
-    return parsed.isoformat()
-
-
-def _published(tree: HtmlElement, url: str, hints: dict[str, Any]) -> str | None:
-    """Publication time: page markup, then sitemap/feed date, then htmldate, then lastmod."""
-    for obj in json_ld_objects(tree):
-        value = obj.get("datePublished")
-        if isinstance(value, str) and _iso_datetime(value):
-            return _iso_datetime(value)
-    meta = _meta(
-        tree,
-        "article:published_time",
-        "datePublished",
-        "pubdate",
-        "publishdate",
-        "og:published_time",
-        "dc.date.issued",
-        "sailthru.date",
-    )
-    if meta and _iso_datetime(meta):
-        return _iso_datetime(meta)
-    # a news sitemap's or feed's publication date beats htmldate's guess (often from the URL)
-    if _iso_datetime(hints.get("published")):
-        return _iso_datetime(hints.get("published"))
-    # nothing declared: htmldate's guess from the markup (and URL)
-    try:
-        guessed = find_date(tree, extensive_search=True, original_date=True, url=url)
-    except Exception:  # htmldate on pathological markup
-        guessed = None
-    if guessed and _iso_datetime(guessed):
-        return _iso_datetime(guessed)
-    return _iso_datetime(hints.get("lastmod"))
-
 
 def _canonical(tree: HtmlElement, url: str, options: ExtractOptions) -> str:
     """The page's declared canonical URL when believable, else the fetched URL."""
@@ -793,59 +636,6 @@ def _canonical(tree: HtmlElement, url: str, options: ExtractOptions) -> str:
             continue  # points at a tag or section page: not this article
         return canonicalize(target, options.tracking_params)
     return canonicalize(url, options.tracking_params)
-
-
-def _split_authors(value: str | None) -> list[str]:
-    if not value:
-        return []
-    out: list[str] = []
-    for name in re.split(r"\s*;\s*", value):
-        name = " ".join(name.split())
-        if name and name not in out:
-            out.append(name)
-    return out
-
-
-def _author_from_markup(tree: HtmlElement) -> str | None:
-    """trafilatura's author search over bylines, without its deep copy of the page.
-
-    Elements inside comment, sidebar, date or figure blocks are ignored, and such
-    blocks nested in a byline do not count towards its text (their tails do).
-    """
-    # AUTHOR_DISCARD is tested on each candidate's ancestors and descendants only,
-    # not evaluated over the whole page first (usually the first candidate wins)
-    discarded = fastxpath.author_discarded
-    for expression in fastxpath.AUTHOR_BYLINES:
-        for elem in expression(tree):
-            if discarded(elem, tree) or any(discarded(a, tree) for a in elem.iterancestors()):
-                continue
-            inside = {d for d in elem.iterdescendants() if discarded(d, tree)}
-            content = trim(" ".join(_text_outside(elem, inside)))
-            if content and 2 < len(content) < 120:
-                return normalize_authors(None, content)
-    return None
-
-
-def _text_outside(elem: Any, discard: set[Any]) -> list[str]:
-    """``elem.itertext()`` without the text of discarded descendants (their tails stay)."""
-    if not discard:
-        return list(elem.itertext())
-    out: list[str] = []
-    _collect_text(elem, discard, out)
-    return out
-
-
-def _collect_text(node: Any, discard: set[Any], out: list[str]) -> None:
-    # a module-level function, not a closure: a recursive closure is a reference
-    # cycle, and this one would keep the page's whole tree alive until the next
-    # full garbage collection
-    if isinstance(node.tag, str) and node.text:
-        out.append(node.text)
-    for child in node:
-        if child not in discard and isinstance(child.tag, str):
-            _collect_text(child, discard, out)
-        if child.tail:
-            out.append(child.tail)
 
 
 _CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")
@@ -888,7 +678,7 @@ def page_metadata(tree: HtmlElement) -> Document:
     with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader on odd markup
         meta = _json_ld_metadata(tree, meta)
     if not meta.author:
-        meta.author = _author_from_markup(tree)
+        meta.author = author_from_markup(tree)
     # trafilatura's tag/category link search only keeps links whose href has /tag/ or
     # /category/ in it: look for such an href once before running its xpaths
     hrefs = " ".join(str(h) for h in tree.xpath("//a/@href"))
@@ -942,7 +732,7 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     except Exception as exc:
         return Skip("extract_error", f"{type(exc).__name__}: {str(exc)[:200]}")
     finally:
-        _meta_cache[:] = [None, None]  # don't keep the page's tree alive
+        META_CACHE[:] = [None, None]  # don't keep the page's tree alive
 
 
 def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | Skip:
@@ -1031,15 +821,17 @@ def _extract_tree(
     html: str | None = None,
 ) -> Extraction:
     """Everything :func:`build_record` needs from ``tree`` (``html``: see :func:`extract_text`)."""
-    site_name = _meta(tree, "og:site_name", "application-name")
-    page_title = _meta(tree, "og:title", "twitter:title") or (tree.findtext(".//title") or None)
-    h1 = _h1(tree)
+    site_name = meta_content(tree, "og:site_name", "application-name")
+    page_title = meta_content(tree, "og:title", "twitter:title") or (
+        tree.findtext(".//title") or None
+    )
+    h1 = first_h1(tree)
     title = clean_title(page_title, h1, site_name, url)
     headlines = [t for t in (title, h1, page_title) if t]
     removed: list[dict[str, str]] | None = [] if options.explain else None
     # read before trafilatura runs: it works on a copy, but its clean-up may touch shared parts
     meta = page_metadata(tree)
-    published = _published(tree, url, hints)
+    published = dates.published(tree, url, hints)
     canonical = _canonical(tree, url, options)
     if not meta.title:
         meta.title = extract_title(tree)
@@ -1056,7 +848,7 @@ def _extract_tree(
         paragraphs=lines,
         link_density=density,
         title=_clean_field(title or (hints.get("title") or None)),
-        authors=_clean_list(_split_authors(meta.author)),
+        authors=_clean_list(article_authors(tree, meta.author)),
         published=published,
         description=_clean_field(meta.description or None),
         site_name=site_name,

@@ -4,6 +4,8 @@ Downloader side (numbers are ``DOWNLOADER_MIDDLEWARES`` orders):
 
 - ``AddressGuardMiddleware`` (40): refuses non-HTTP schemes, private / loopback /
   link-local targets and redirects that lead off the start sites.
+- ``ConnectGuardMiddleware`` (900): names the connections the resolver refused
+  (``crawler/resolver.py``) as ``skip/private_address``, not retried.
 - ``RetryBackoffMiddleware`` (540): waits exponentially longer before each retry
   and counts requests that failed for good.
 - ``BodyCheckMiddleware`` (560): skips empty bodies, 204s and binary bodies
@@ -34,7 +36,12 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    IgnoreRequest,
+    NotConfigured,
+)
 from scrapy.http import HtmlResponse, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
@@ -48,6 +55,7 @@ from w3lib.html import get_base_url, get_meta_refresh
 from crawler import safety
 from crawler import signals as cleanwire_signals
 from crawler.outcome import UNREACHABLE, failure_reason
+from crawler.resolver import PrivateAddressError, installed_policy
 
 logger = logging.getLogger(__name__)
 
@@ -81,18 +89,24 @@ class AddressGuardMiddleware:
         self.allow_private = crawler.settings.getbool("ALLOW_LOOPBACK")
         self.extra_hosts = [h.strip() for h in crawler.settings.getlist("ALLOWED_REDIRECT_HOSTS")]
         self._resolved: dict[str, bool] = {}
-        #: start host -> whether the first address it answered from was public
-        self._start_public: dict[str, bool] = {}
+        connect_policy = installed_policy()
+        #: with ``GuardedResolver`` installed, addresses are checked where the
+        #: connection is made; the checks here are the early, cheap ones
+        self.checked_at_connect = connect_policy is not None
+        self.policy = connect_policy or safety.AddressPolicy()
+        self.policy.allow_private = self.policy.allow_private or self.allow_private
+        self._starts_known = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
         return cls(crawler)
 
-    def _starts(self) -> list[str]:
-        return start_hosts(self.crawler.spider)
-
     def _is_start_host(self, host: str) -> bool:
-        return safety.bare_host(host) in {safety.bare_host(h) for h in self._starts()}
+        starts = start_hosts(self.crawler.spider)
+        if len(starts) != self._starts_known:  # the spider adopts sites as it goes
+            self.policy.add_starts(starts)
+            self._starts_known = len(starts)
+        return self.policy.is_start(host)
 
     async def _host_is_private(self, host: str) -> bool:
         """True when ``host`` is, or resolves to, a non-public address."""
@@ -103,6 +117,8 @@ class AddressGuardMiddleware:
             private = not safety.is_public_ip(host)
         elif safety.is_local_name(host):
             private = True
+        elif self.checked_at_connect:
+            private = False  # GuardedResolver checks the address it connects to
         else:
             try:
                 infos = await run_in_thread(socket.getaddrinfo, host, None)
@@ -120,7 +136,7 @@ class AddressGuardMiddleware:
             raise IgnoreRequest(f"scheme {parsed.scheme!r} is not crawled")
         host = parsed.hostname or ""
         if request.meta.get("redirect_urls") and not redirect_allowed(
-            host, self._starts(), self.extra_hosts
+            host, start_hosts(self.crawler.spider), self.extra_hosts
         ):
             _skip(
                 self.crawler,
@@ -138,24 +154,46 @@ class AddressGuardMiddleware:
             raise IgnoreRequest(f"{host} is a private address")
 
     def process_response(self, request: Request, response: Response) -> Response:
-        """Refuses an answer that came from a private address (DNS rebinding).
-
-        A start host may be private (an intranet crawl): the first address it answers
-        from decides. One that first answered from a public address and later from a
-        private one was rebound, and is refused like any other host."""
+        """Refuses an answer that came from an address the policy refuses (DNS
+        rebinding, when no ``GuardedResolver`` checked it at connect time)."""
         ip = response.ip_address
-        if ip is None or self.allow_private:
+        if ip is None:
             return response
         host = (urlparse_cached(request).hostname or "").lower()
-        public = safety.is_public_ip(str(ip))
-        if self._is_start_host(host):
-            first = self._start_public.setdefault(safety.bare_host(host), public)
-            if public or not first:
-                return response
-        elif public:
+        self._is_start_host(host)  # the policy knows every start host
+        why = self.policy.refusal(host, str(ip))
+        if why is None:
             return response
-        _skip(self.crawler, "private_address", request.url, f"connected to {ip}", logging.WARNING)
+        _skip(self.crawler, "private_address", request.url, why, logging.WARNING)
         raise IgnoreRequest(f"{host} answered from private address {ip}")
+
+
+class ConnectGuardMiddleware:
+    """Names a connection ``GuardedResolver`` refused (``crawler/resolver.py``).
+
+    Next to the downloader, so it sees the download error before the retry
+    middlewares: the error is counted as ``skip/private_address``, logged, and
+    re-raised as ``PrivateAddressError``: not retried, and for a robots.txt
+    request it makes the site unreachable (nothing of it is fetched).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.policy = installed_policy()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConnectGuardMiddleware:
+        return cls(crawler)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if self.policy is None or not isinstance(exception, CannotResolveHostError):
+            return
+        host = urlparse_cached(request).hostname or ""
+        why = self.policy.take_refusal(host)
+        if why is None:
+            return
+        _skip(self.crawler, "private_address", request.url, f"{host}: {why}", logging.WARNING)
+        raise PrivateAddressError(f"{host}: {why}") from exception
 
 
 def redirect_allowed(host: str, starts: Iterable[str], extra: Iterable[str]) -> bool:

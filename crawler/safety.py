@@ -291,3 +291,59 @@ def backoff_delay(retry_times: int, base: float, maximum: float) -> float:
     if retry_times <= 0 or base <= 0:
         return 0.0
     return min(maximum, base * (2 ** (retry_times - 1)))
+
+
+class AddressPolicy:
+    """Which resolved addresses a crawl may connect to (SSRF and DNS-rebinding guard).
+
+    Public addresses always. A private, loopback, link-local, CGNAT or reserved
+    address only when ``allow_private`` is on (tests), or for a start host the user
+    named whose *first* answer was private (an intranet site). A start host that
+    first answered from a public address and later from a private one was rebound,
+    and is refused like any other host. ``allow_names`` (e.g. a configured proxy) are
+    never refused.
+    """
+
+    def __init__(self, allow_private: bool = False) -> None:
+        self.allow_private = allow_private
+        self.allow_names: set[str] = set()
+        self._starts: set[str] = set()
+        #: start host -> whether the first address it answered from was public
+        self._first_public: dict[str, bool] = {}
+        #: host -> (why, how many lookups were refused and not yet taken)
+        self._refused: dict[str, tuple[str, int]] = {}
+
+    def add_starts(self, hosts: Iterable[str]) -> None:
+        self._starts.update(bare_host(h) for h in hosts if h)
+
+    def is_start(self, host: str) -> bool:
+        return bare_host(host) in self._starts
+
+    def refuse(self, host: str, address: str) -> str | None:
+        """:meth:`refusal`, remembered until :meth:`take_refusal` for the host."""
+        why = self.refusal(host, address)
+        if why is not None:
+            key = host.lower().rstrip(".")
+            self._refused[key] = (why, self._refused.get(key, ("", 0))[1] + 1)
+        return why
+
+    def take_refusal(self, host: str) -> str | None:
+        """Why a lookup of ``host`` was refused, once per refused lookup; None when none was."""
+        key = host.lower().rstrip(".")
+        why, count = self._refused.pop(key, ("", 0))
+        if count > 1:
+            self._refused[key] = (why, count - 1)
+        return why or None
+
+    def refusal(self, host: str, address: str) -> str | None:
+        """Why connecting to ``host`` at ``address`` is refused, or None when it is not."""
+        if self.allow_private or host.lower().rstrip(".") in self.allow_names:
+            return None
+        public = is_public_ip(address)
+        name = bare_host(host)
+        if name in self._starts:
+            first = self._first_public.setdefault(name, public)
+            if public or not first:
+                return None
+            return f"start host rebound from a public address to {address}"
+        return None if public else f"resolves to private address {address}"

@@ -115,6 +115,7 @@ FEED_EXPORT_ENCODING = "utf-8"  # for ad-hoc `-o` exports
 # --- safety (crawler/middlewares.py) ------------------------------------------
 ALLOW_LOOPBACK = False  # allow private/loopback targets; tests on 127.0.0.1 turn it on
 ALLOWED_REDIRECT_HOSTS: list[str] = []  # extra hosts redirects may lead to
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"  # Scrapy's caching resolver that refuses, at connect time, private addresses of hosts that are not start hosts and start hosts rebound from a public to a private address
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles for each further retry
 RETRY_BACKOFF_MAX = 60.0  # longest wait before a retry
 RETRY_AFTER_MAX = 600.0  # longest Retry-After (429/503) waited for before a retry; a page asked to wait longer is skipped (skip/retry_after_too_long)
@@ -122,6 +123,7 @@ CRAWL_DELAY_MAX = 30.0  # longest robots.txt Crawl-delay honoured; sites asking 
 TRAP_MAX_CHAIN = 50  # longest chain of same-shaped links followed (calendars, endless "next")
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AddressGuardMiddleware": 40,  # schemes, private addresses, off-site redirects
+    "crawler.middlewares.ConnectGuardMiddleware": 900,  # connections the resolver refused -> skip/private_address
     "crawler.middlewares.RetryBackoffMiddleware": 540,  # backoff before retries; skip/failed
     "crawler.retry_after.RetryAfterMiddleware": 555,  # a 429/503's Retry-After before its retry
     "crawler.crawl_delay.CrawlDelayMiddleware": 110,  # robots.txt Crawl-delay per site

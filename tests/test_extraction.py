@@ -14,9 +14,9 @@ from crawler.extraction import (
     Skip,
     build_record,
     clean_paragraphs,
-    clean_title,
 )
 from crawler.items import ArticleRecord, FetchedPage
+from crawler.metadata.title import clean_title
 from crawler.textnorm import content_hash, paragraphs, word_count
 from crawler.urls import record_id
 from pipelines.extract import ExtractPipeline

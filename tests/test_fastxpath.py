@@ -215,7 +215,7 @@ def _author_reference(tree: Any) -> str | None:
     from trafilatura.metadata import normalize_authors
     from trafilatura.utils import trim
 
-    from crawler.extraction import _text_outside
+    from crawler.metadata.authors import text_outside as _text_outside
 
     discard: set[Any] = set()
     for expression in fx.AUTHOR_DISCARD:
@@ -259,7 +259,7 @@ def _random_byline_page(rnd: random.Random, depth: int = 0) -> str:
 def test_byline_search_equals_the_whole_page_discard_version() -> None:
     """Testing AUTHOR_DISCARD on a candidate's ancestors and descendants finds the
     authors that evaluating it over the whole page first found."""
-    from crawler.extraction import _author_from_markup
+    from crawler.metadata.authors import author_from_markup as _author_from_markup
 
     found = 0
     for tree in _with_random_pages(_random_byline_page, 5, 2000):

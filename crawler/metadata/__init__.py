@@ -1,0 +1,46 @@
+"""What a page declares about its article: title, authors, dates, image (pure logic).
+
+``meta`` reads ``<meta>`` tags through one index per page; the field modules
+(``title``, ``authors``, ``dates``) reconcile the page's candidates for one
+field each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+_META_ATTRS = ("property", "name", "itemprop")
+_META_ELEMENTS = etree.XPath("//meta[@content]")
+#: (tree, its index) of the page last read: every ``_meta`` call on a page shares one walk
+META_CACHE: list[Any] = [None, None]
+
+
+def meta_index(tree: HtmlElement) -> dict[tuple[str, str], list[str]]:
+    """(attribute, value) -> contents of the page's ``<meta>`` elements, in document order."""
+    if META_CACHE[0] is tree:
+        return META_CACHE[1]
+    index: dict[tuple[str, str], list[str]] = {}
+    for elem in _META_ELEMENTS(tree):
+        content = elem.get("content")
+        for attr in _META_ATTRS:
+            key = elem.get(attr)
+            if key is not None:
+                index.setdefault((attr, key), []).append(content)
+    META_CACHE[:] = [tree, index]
+    return index
+
+
+def meta_content(tree: HtmlElement, *names: str) -> str | None:
+    """The first non-empty content of a ``<meta>`` named ``names[0]``, else ``names[1]`` ...
+    (by property, name or itemprop), whitespace collapsed."""
+    index = meta_index(tree)
+    for name in names:
+        for attr in _META_ATTRS:
+            for value in index.get((attr, name), ()):
+                value = " ".join(value.split())
+                if value:
+                    return value
+    return None
