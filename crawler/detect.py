@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -198,8 +197,16 @@ def oversized_json_ld(tree: HtmlElement) -> int:
     )
 
 
-def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+#: (tree, its JSON-LD objects) of the page last read: detection and every metadata
+#: field read one parse (``build_record`` clears it after each page)
+JSON_LD_CACHE: list[Any] = [None, None]
+
+
+def json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
     """Every JSON-LD object of the page, ``@graph`` members and lists flattened."""
+    if JSON_LD_CACHE[0] is tree:
+        return JSON_LD_CACHE[1]
+    found: list[dict[str, Any]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         raw = (script.text or "").strip()
         if not raw:
@@ -212,11 +219,13 @@ def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
         while stack:
             node = stack.pop()
             if isinstance(node, list):
-                stack.extend(node)
+                stack.extend(reversed(node))
             elif isinstance(node, dict):
-                yield node
+                found.append(node)
                 if isinstance(node.get("@graph"), list):
-                    stack.extend(node["@graph"])
+                    stack.extend(reversed(node["@graph"]))
+    JSON_LD_CACHE[:] = [tree, found]
+    return found
 
 
 def _types(obj: dict[str, Any]) -> set[str]:

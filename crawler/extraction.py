@@ -60,9 +60,11 @@ from trafilatura.xml import xmltotxt
 
 from crawler import fastxpath
 from crawler.detect import (
+    JSON_LD_CACHE,
     JSON_MAX_CHARS,
     ArticleDetector,
     PageEvidence,
+    json_ld_objects,
     load_json,
     oversized_json_ld,
     url_page_kind,
@@ -72,8 +74,20 @@ from crawler.items import ArticleRecord, FetchedPage
 from crawler.language import detect_language
 from crawler.metadata import META_CACHE, dates, meta_content
 from crawler.metadata.authors import article_authors, author_from_markup
-from crawler.metadata.title import clean_title, first_h1
+from crawler.metadata.image import lead_image
+from crawler.metadata.title import (
+    clean_title,
+    headline,
+    json_ld_headline,
+    page_h1s,
+    pick_h1,
+)
 from crawler.neardup import minhash
+from crawler.paywall import (
+    is_paywalled,
+    read_paywall,
+    strip_wall,
+)
 from crawler.quality import junk_reason
 from crawler.textnorm import (
     content_hash,
@@ -97,6 +111,9 @@ class Extraction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
+    modified: str | None = None
+    image: str | None = None
+    paywalled: bool = False
     description: str | None = None
     site_name: str | None = None
     tags: list[str] = field(default_factory=list)
@@ -733,6 +750,7 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
         return Skip("extract_error", f"{type(exc).__name__}: {str(exc)[:200]}")
     finally:
         META_CACHE[:] = [None, None]  # don't keep the page's tree alive
+        JSON_LD_CACHE[:] = [None, None]
 
 
 def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | Skip:
@@ -790,7 +808,10 @@ def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord |
         language=language,
         language_confidence=confidence,
         published=ext.published,
+        modified=ext.modified,
         authors=ext.authors,
+        image=ext.image,
+        paywalled=ext.paywalled,
         site=site_of(canonical),
         description=ext.description,
         tags=ext.tags,
@@ -822,27 +843,35 @@ def _extract_tree(
 ) -> Extraction:
     """Everything :func:`build_record` needs from ``tree`` (``html``: see :func:`extract_text`)."""
     site_name = meta_content(tree, "og:site_name", "application-name")
-    page_title = meta_content(tree, "og:title", "twitter:title") or (
-        tree.findtext(".//title") or None
-    )
-    h1 = first_h1(tree)
-    title = clean_title(page_title, h1, site_name, url)
+    candidates = {
+        "og": meta_content(tree, "og:title"),
+        "ld": json_ld_headline(json_ld_objects(tree)),
+        "twitter": meta_content(tree, "twitter:title"),
+        "title": tree.findtext(".//title"),
+    }
+    candidates["h1"] = pick_h1(page_h1s(tree), list(candidates.values()))
+    page_title = candidates["og"] or candidates["twitter"] or candidates["title"]
+    h1 = candidates["h1"]
+    title = headline(candidates, site_name, url)
     headlines = [t for t in (title, h1, page_title) if t]
     removed: list[dict[str, str]] | None = [] if options.explain else None
     # read before trafilatura runs: it works on a copy, but its clean-up may touch shared parts
     meta = page_metadata(tree)
     published = dates.published(tree, url, hints)
+    modified = dates.modified(tree)
+    image = lead_image(tree, url, json_ld_objects(tree))
     canonical = _canonical(tree, url, options)
     if not meta.title:
         meta.title = extract_title(tree)
     tags = _tags(tree, meta)
+    paywall = read_paywall(tree, json_ld_objects(tree))
     # last: the extraction prunes the tree
     _doc, lines, density, fallback = extract_text(
         tree, url, options, [*headlines, meta.title or ""], removed, meta.description, html
     )
     site_name = site_name or meta.sitename
     title = title or clean_title(meta.title, None, site_name, url)
-    lines = _clean_list(lines)
+    lines, wall_ended_body = strip_wall(_clean_list(lines), paywall)
     return Extraction(
         text=join_paragraphs(lines),
         paragraphs=lines,
@@ -850,6 +879,9 @@ def _extract_tree(
         title=_clean_field(title or (hints.get("title") or None)),
         authors=_clean_list(article_authors(tree, meta.author)),
         published=published,
+        modified=modified,
+        image=image,
+        paywalled=is_paywalled(paywall, wall_ended_body),
         description=_clean_field(meta.description or None),
         site_name=site_name,
         tags=_clean_list(tags),

@@ -53,10 +53,13 @@ class ArticleRecord:
     language: str | None
     language_confidence: float | None
     published: str | None
+    modified: str | None
     authors: list[str]
+    image: str | None
     site: str
     description: str | None
     tags: list[str]
+    paywalled: bool
     fetched_at: str
     word_count: int
     content_hash: str

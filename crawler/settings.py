@@ -53,6 +53,7 @@ EXTRACT_MAX_LINK_DENSITY = 0.5  # pages whose text is mostly links are listings,
 EXTRACT_TIMEOUT = 20.0  # seconds per page before skip/extract_timeout
 EXTRACT_WORKERS = 0  # extraction worker processes; 0 = one per CPU core
 EXTRACT_CLEANUP = True  # remove in-body chrome lines (repeated headline/standfirst, stamps, labels)
+PAYWALLED = "mark"  # paywalled teasers: "mark" (written with paywalled true), "keep" (written like any article, paywalled false) or "drop" (not written, drop/paywalled); the wall's text is never in text
 EXTRACT_FALLBACK = True  # retry with readability/jusText comparison when trafilatura finds too little
 EXTRACT_QUEUE_SIZE = 0  # pages handed to the worker pool at once (0 = 2 x workers); more wait, pausing downloads
 EXTRACT_FUNCTION = "crawler.extraction.build_record"  # dotted path of the picklable page -> record function the workers run

@@ -44,6 +44,9 @@ def options_from_settings(settings: Any) -> ExtractOptions:
     )
 
 
+PAYWALLED_MODES = ("mark", "keep", "drop")
+
+
 class ExtractPipeline:
     """Turns fetched pages into article records; non-articles are dropped and counted."""
 
@@ -59,6 +62,13 @@ class ExtractPipeline:
             4 * self.runner.workers
         )
         self.paused = False
+        #: what becomes of paywalled teasers: "mark" (written, paywalled true), "keep"
+        #: (written like any article, not marked) or "drop"
+        self.paywalled = str(crawler.settings.get("PAYWALLED", "mark")).strip().lower()
+        if self.paywalled not in PAYWALLED_MODES:
+            raise ValueError(
+                f"PAYWALLED must be one of {', '.join(PAYWALLED_MODES)}, got {self.paywalled!r}"
+            )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -128,6 +138,12 @@ class ExtractPipeline:
             self.stats.inc_value(f"skip/{result.reason}")
             logger.debug("skip/%s %s (%s)", result.reason, page.url, result.detail)
             raise DropItem(f"skip/{result.reason}: {page.url} {result.detail}".strip())
+        if result.paywalled:
+            self.stats.inc_value("paywall/teasers")
+            if self.paywalled == "drop":
+                self.stats.inc_value("drop/paywalled")
+                raise DropItem(f"drop/paywalled: {page.url}")
+            result.paywalled = self.paywalled == "mark"
         self.stats.inc_value("extract/records")
         if result.crawl_meta.get("json_ld_skipped"):
             self.stats.inc_value("extract/json_ld_skipped", result.crawl_meta["json_ld_skipped"])
