@@ -181,6 +181,17 @@ def _permutation_columns(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return a.reshape(-1, 1), b.reshape(-1, 1)
 
 
+#: Version of the signature function: word form, shingle hash and permutation family.
+#: Bump it with any change that makes a text's signature differ from before.
+SIGNATURE_FUNCTION = "words-poly64-fmix-affine32/3"
+
+
+def signature_scheme(num_perm: int = 128, shingle_size: int = 5) -> str:
+    """Everything a stored signature depends on: two signatures compare only when
+    their schemes are equal (a store records it; see ``crawler/state``)."""
+    return f"{SIGNATURE_FUNCTION};seed={MINHASH_SEED};shingle={shingle_size};perm={num_perm}"
+
+
 def minhash(text: str, num_perm: int = 128, shingle_size: int = 5) -> list[int]:
     """MinHash signature (``num_perm`` ints) of ``text``'s word shingles."""
     return signature(_shingle_hashes(text, shingle_size), num_perm).tolist()

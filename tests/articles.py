@@ -159,11 +159,16 @@ def article_text(seed: int, paragraphs: int = 6, sentences: int = 3) -> tuple[st
     return headline[0].upper() + headline[1:], paras
 
 
+#: bylines of generated articles
+REPORTERS = ["Lena Hartmann", "Kofi Mensah", "Ines Duarte", "Pavel Novak", "Sara Lindgren"]
+
+
 def article_html(
     url: str, seed: int, site_name: str = "Harbour Gazette", chrome: bool = True
 ) -> str:
     """A full article page for ``article_text(seed)`` with typical news-site chrome."""
     headline, paras = article_text(seed)
+    author = REPORTERS[seed % len(REPORTERS)]
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paras)
     nav = (
         '<nav class="site-nav"><a href="/">Home</a> <a href="/section/politics">Politics</a> '
@@ -191,14 +196,14 @@ def article_html(
 <meta property="og:type" content="article">
 <meta property="og:title" content="{html.escape(headline)}">
 <meta property="og:site_name" content="{site_name}">
-<meta name="author" content="Staff Reporter">
+<meta name="author" content="{author}">
 <meta property="article:published_time" content="2026-0{1 + seed % 9}-1{seed % 10}T08:00:00Z">
 </head><body>
 {cookie}
 <header><a class="logo" href="/">{site_name}</a>{nav}</header>
 <main><article>
 <h1>{html.escape(headline)}</h1>
-<p class="byline">By Staff Reporter</p>
+<p class="byline">By {author}</p>
 {body}
 </article>
 {related}

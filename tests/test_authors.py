@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from crawler.extraction import parse_html
-from crawler.metadata.authors import Site, article_authors, byline_names, split_names
+from crawler.metadata.authors import article_authors
+from crawler.metadata.names import Site, byline_names, split_names
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWS_META = ROOT.parent / "shared" / "bench" / "news-meta"

@@ -20,7 +20,7 @@ from crawler.extraction import ExtractOptions, build_record, parse_html
 from crawler.items import FetchedPage
 from crawler.preview import PreviewConfig, build_preview, page_blocks
 from crawler.state import open_store
-from tests.articles import article_html, article_text
+from tests.articles import REPORTERS, article_html, article_text
 from tests.conftest import ROOT
 
 ARTICLE = "/news/2026/03/12/harbour-ferry-plan-approved-after-vote.html"
@@ -97,7 +97,7 @@ def test_preview_of_fetched_article_lists_removed_blocks_with_their_rules(site, 
     assert "[link_only_line] Read more: Council news" in removed
     assert "[edge_chrome] Share this story" in removed
     assert f"[site_block] {SITE_PROMO}" in removed
-    assert "[byline] By Staff Reporter" in removed
+    assert f"[byline] By {REPORTERS[5 % len(REPORTERS)]}" in removed
     body = out.split("Removed blocks", 1)[0]
     assert SITE_PROMO not in body and "Share this story" not in body
     # the legend explains each rule that fired
@@ -114,7 +114,7 @@ def test_preview_json_of_local_file_has_the_record_shape(tmp_path: Path):
     headline, paras = article_text(8)
     assert record["title"] == headline
     assert record["canonical_url"] == url and record["site"] == "harbour.example"
-    assert record["language"] == "en" and record["authors"] == ["Staff Reporter"]
+    assert record["language"] == "en" and record["authors"] == [REPORTERS[8 % len(REPORTERS)]]
     assert record["published"].startswith("2026-")
     assert paras[0] in record["text"] and paras[-1] in record["text"]
     assert record["word_count"] > 100

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,8 +37,8 @@ def open_backend(
         server = RedisServer(tmp_path / "redis").start()
         url = server.url
 
-    def factory() -> StateStore:
-        store = open_store(url, threshold=0.8, num_perm=128)
+    def factory(**options: Any) -> StateStore:
+        store = open_store(url, **{"threshold": 0.8, "num_perm": 128, **options})
         opened.append(store)
         return store
 
@@ -111,6 +112,29 @@ def test_near_copy_is_found_and_different_story_is_not(
     assert store.near_duplicates("other", neardup.minhash(text(8))) == []
     # an article is never its own near duplicate
     assert store.near_duplicates("orig", neardup.minhash(original)) == []
+
+
+def test_signatures_of_another_scheme_are_dropped_not_compared(
+    open_backend: Callable[..., StateStore], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store remembers the scheme its signatures were made with (hash, shingle size,
+    permutations); opened by a crawl with another scheme, it drops them with a warning
+    instead of comparing incomparable signatures. The articles stay."""
+    original = text(7)
+    first = open_backend()
+    first.mark_emitted(state("orig"), "https://news.example/orig", neardup.minhash(original))
+    first.close()
+    same = open_backend()
+    assert same.near_duplicates("copy", neardup.minhash(original)) == ["orig"]
+    same.close()
+    other = open_backend(shingle_size=3)
+    assert "near-duplicate signatures" in caplog.text
+    assert other.near_duplicates("copy", neardup.minhash(original, shingle_size=3)) == []
+    assert other.get_article("orig") is not None
+    other.mark_emitted(state("new"), "https://news.example/new", neardup.minhash(text(9), 128, 3))
+    assert other.near_duplicates("copy", neardup.minhash(text(9), 128, 3)) == ["new"]
+    assert neardup.signature_scheme(128, 5) != neardup.signature_scheme(128, 3)
+    assert neardup.signature_scheme(128, 5) != neardup.signature_scheme(64, 5)
 
 
 def test_near_duplicates_are_listed_oldest_first(open_backend: Callable[[], StateStore]) -> None:

@@ -17,16 +17,24 @@ def open_store(
     num_perm: int = 128,
     prefix: str = "cleanwire",
     retry_seconds: float = 30.0,
+    shingle_size: int = 5,
 ) -> StateStore:
     """Open the store named by ``url`` (``sqlite:///path`` or ``redis://host:port/db``).
 
     ``prefix`` namespaces a Redis store's keys (``STATE_REDIS_PREFIX``);
-    ``retry_seconds`` is how long a Redis outage is retried (``DISTRIBUTED_REDIS_RETRY``).
+    ``retry_seconds`` is how long a Redis outage is retried (``DISTRIBUTED_REDIS_RETRY``);
+    ``num_perm`` and ``shingle_size`` make the near-duplicate signature scheme the store
+    checks its stored signatures against.
     """
     if url.startswith("sqlite:///"):
         from crawler.state.sqlite import SqliteStore
 
-        return SqliteStore(url[len("sqlite:///") :], threshold=threshold, num_perm=num_perm)
+        return SqliteStore(
+            url[len("sqlite:///") :],
+            threshold=threshold,
+            num_perm=num_perm,
+            shingle_size=shingle_size,
+        )
     if url.startswith(("redis://", "rediss://", "unix://")):
         from crawler.state.redis import RedisStore
 
@@ -36,6 +44,7 @@ def open_store(
             num_perm=num_perm,
             prefix=prefix,
             retry_seconds=retry_seconds,
+            shingle_size=shingle_size,
         )
     raise ValueError(f"STATE_URL must start with sqlite:/// or redis://, got {url!r}")
 
@@ -53,6 +62,7 @@ def store_for(crawler: Any) -> StateStore:
             num_perm=settings.getint("DEDUPE_NUM_PERM", 128),
             prefix=settings.get("STATE_REDIS_PREFIX") or "cleanwire",
             retry_seconds=settings.getfloat("DISTRIBUTED_REDIS_RETRY", 30.0),
+            shingle_size=settings.getint("DEDUPE_SHINGLE_SIZE", 5),
         )
         setattr(crawler, _STORE_ATTR, store)
         crawler.signals.connect(store.close, signal=signals.engine_stopped, weak=False)

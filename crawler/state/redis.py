@@ -218,11 +218,13 @@ class RedisStore:
         live_ttl: float = 10.0,
         claim_lease: float = 600.0,
         retry_seconds: float = 30.0,
+        shingle_size: int = 5,
     ) -> None:
         url, options = _split_url(url)
         self.prefix = (prefix or options.get("prefix") or "cleanwire").rstrip(":")
         self.threshold = threshold
         self.num_perm = num_perm
+        self.scheme = neardup.signature_scheme(num_perm, shingle_size)
         self.owner = owner
         self.live_ttl = live_ttl
         self.claim_lease = claim_lease
@@ -232,12 +234,46 @@ class RedisStore:
         self._claim = self.redis.register_script(_CLAIM)
         self._release = self.redis.register_script(_RELEASE)
         self._save_blocks = self.redis.register_script(_SAVE_BLOCKS)
+        self._check_signature_scheme()
         self._closed = threading.Event()
         self.redis.set(self._live_prefix() + owner, "1", px=int(live_ttl * 1000))
         self._heartbeat = threading.Thread(
             target=self._beat, args=(url,), name="redis-store-liveness", daemon=True
         )
         self._heartbeat.start()
+
+    def _check_signature_scheme(self) -> None:
+        """Drop stored signatures made by another scheme (``<p>:meta`` field
+        ``signature``): they cannot be compared with this crawl's. Workers of one crawl
+        must share DEDUPE_NUM_PERM and DEDUPE_SHINGLE_SIZE."""
+        meta = self._k("meta")
+        if self.redis.hsetnx(meta, "signature", self.scheme):
+            return  # a new store, or one written before schemes were recorded
+        stored = self.redis.hget(meta, "signature")
+        stored = stored.decode() if isinstance(stored, bytes) else stored
+        if stored == self.scheme:
+            return
+        dropped = 0
+        for pattern in (self._k("sig", "*"), self._k("lsh", "*")):
+            batch: list[Any] = []
+            for key in self.redis.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    dropped += self.redis.delete(*batch)
+                    batch = []
+            if batch:
+                dropped += self.redis.delete(*batch)
+        self.redis.hset(meta, "signature", self.scheme)
+        logger.warning(
+            "Redis state %s: near-duplicate signatures were made by %s, this crawl makes %s "
+            "(DEDUPE_NUM_PERM / DEDUPE_SHINGLE_SIZE or a new version): %d signature and "
+            "bucket keys dropped; articles emitted before are still matched by URL and by "
+            "exact text",
+            self.prefix,
+            stored,
+            self.scheme,
+            dropped,
+        )
 
     # -- keys --------------------------------------------------------------------
     def _k(self, *parts: object) -> str:

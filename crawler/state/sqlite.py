@@ -18,7 +18,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from crawler.neardup import band_keys, from_blob, is_empty, jaccard, lsh_params, to_blob
+from crawler.neardup import (
+    band_keys,
+    from_blob,
+    is_empty,
+    jaccard,
+    lsh_params,
+    signature_scheme,
+    to_blob,
+)
 from crawler.state.base import ArticleState
 
 logger = logging.getLogger(__name__)
@@ -88,10 +96,17 @@ def _insert_bands_query(bands: int) -> str:
 class SqliteStore:
     """:class:`~crawler.state.base.StateStore` on a local SQLite file."""
 
-    def __init__(self, path: str | Path, threshold: float = 0.8, num_perm: int = 128) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        threshold: float = 0.8,
+        num_perm: int = 128,
+        shingle_size: int = 5,
+    ) -> None:
         self.path = Path(path)
         self.threshold = threshold
         self.num_perm = num_perm
+        self.scheme = signature_scheme(num_perm, shingle_size)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._pending_ids: dict[str, str] = {}
@@ -107,6 +122,7 @@ class SqliteStore:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.executescript(SCHEMA)
+        self._check_signature_scheme()
         self._check_lsh_params()
 
     # -- helpers -----------------------------------------------------------
@@ -119,6 +135,34 @@ class SqliteStore:
     def _begin(self) -> None:
         if not self.conn.in_transaction:
             self.conn.execute("BEGIN IMMEDIATE")
+
+    def _check_signature_scheme(self) -> None:
+        """Drop stored signatures made by another scheme: they cannot be compared with
+        this crawl's (and the texts they were made from are not kept to remake them)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='signature'").fetchone()
+        if row is not None and row[0] == self.scheme:
+            return
+        with self._lock:
+            self._begin()
+            if row is not None:
+                (count,) = self.conn.execute(
+                    "SELECT COUNT(*) FROM articles WHERE minhash IS NOT NULL"
+                ).fetchone()
+                logger.warning(
+                    "%s: the %d near-duplicate signatures stored were made by %s, this crawl "
+                    "makes %s (DEDUPE_NUM_PERM / DEDUPE_SHINGLE_SIZE or a new version): they "
+                    "are dropped; articles emitted before are still matched by URL and by "
+                    "exact text, and as near duplicates once emitted again",
+                    self.path,
+                    count,
+                    row[0],
+                    self.scheme,
+                )
+                self.conn.execute("UPDATE articles SET minhash = NULL")
+                self.conn.execute("DELETE FROM lsh")
+                self.conn.execute("DELETE FROM meta WHERE key='lsh'")
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('signature', ?)", (self.scheme,))
+            self.commit()
 
     def _check_lsh_params(self) -> None:
         """Rebuild the LSH buckets when the store was built with other LSH parameters."""
