@@ -11,6 +11,7 @@ still decoded by the spider. Both ways give the same records and the same
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,7 @@ def _with_paragraph(url: str, seed: int, text: str, charset: str = "utf-8") -> s
     """A fixture article with one extra paragraph of ``text``, declaring ``charset``."""
     html = article_html(url, seed)
     html = html.replace('<meta charset="utf-8">', f'<meta charset="{charset}">')
-    return html.replace(
-        '<p class="byline">By Staff Reporter</p>',
-        f'<p class="byline">By Staff Reporter</p>\n<p>{text}</p>',
-    )
+    return re.sub(r'(<p class="byline">[^<]*</p>)', lambda m: f"{m.group(1)}\n<p>{text}</p>", html)
 
 
 def _cp1251_page() -> bytes:
