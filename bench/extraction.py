@@ -25,6 +25,13 @@ Usage::
 
 Pages are also split into two halves by a hash of their id, so a change that
 helps one half only shows up.
+
+Every clean-up rule is measured: the lines each rule removed (``crawl_meta["removed"]``)
+and how many of them belong to the ground truth (false removals: most of a line's
+4-token shingles are in the truth body; a line of fewer than four tokens must be a
+line of the truth or, from two tokens on, a run of its tokens). ``--ablate`` also
+scores the set with each rule switched off in turn. Pages our extractor gave no
+record for are counted by reason.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ if str(ROOT) not in sys.path:
 
 import trafilatura  # noqa: E402
 
+import crawler.extraction as extraction  # noqa: E402
 from crawler.charset import decode_html  # noqa: E402
 from crawler.extraction import ExtractOptions, Skip, build_record  # noqa: E402
 from crawler.items import FetchedPage  # noqa: E402
@@ -138,6 +146,10 @@ class Output:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
+    #: Lines the clean-up removed, as {"rule", "text"} (ours only).
+    removed: list[dict[str, str]] = field(default_factory=list)
+    #: "reason: detail" when no record came out (ours only).
+    skip: str | None = None
 
 
 def bare_trafilatura(page: Page) -> Output:
@@ -149,7 +161,7 @@ def bare_trafilatura(page: Page) -> Output:
 
 
 def make_ours(source: str) -> Callable[[Page], Output]:
-    options = ExtractOptions()
+    options = ExtractOptions(explain=True)
 
     def ours(page: Page) -> Output:
         fetched = FetchedPage(
@@ -160,8 +172,9 @@ def make_ours(source: str) -> Callable[[Page], Output]:
         )
         result = build_record(fetched, options)
         if isinstance(result, Skip):
-            return Output("")
-        return Output(result.text, result.title, list(result.authors), result.published)
+            return Output("", skip=f"{result.reason}: {result.detail}")
+        removed = list(result.crawl_meta.get("removed", []))
+        return Output(result.text, result.title, list(result.authors), result.published, removed)
 
     return ours
 
@@ -203,21 +216,63 @@ def field_score(name: str, got: Output, want: Any) -> float | None:
     return 2 * precision * recall / (precision + recall)
 
 
+class TruthLines:
+    """A truth body, indexed to tell whether a removed line belongs to it."""
+
+    def __init__(self, truth: str) -> None:
+        tokens = _TOKEN.findall(truth)
+        self.shingles = shingles(truth)
+        self.lines = {tuple(_TOKEN.findall(line)) for line in truth.split("\n")}
+        self.runs = {tuple(tokens[i : i + n]) for n in (2, 3) for i in range(len(tokens) - n + 1)}
+
+    def has(self, line: str) -> bool:
+        """True when ``line`` is (mostly) part of the truth: a false removal."""
+        tokens = _TOKEN.findall(line)
+        if not tokens:
+            return False
+        if len(tokens) >= 4:
+            own = shingles(line)
+            return sum((own & self.shingles).values()) > 0.5 * sum(own.values())
+        return tuple(tokens) in self.lines or (len(tokens) > 1 and tuple(tokens) in self.runs)
+
+
+@dataclass
+class RuleCount:
+    removed: int = 0
+    false: int = 0  # removed lines that belong to the truth
+    examples: list[str] = field(default_factory=list)  # "id: line" of false removals
+
+
 @dataclass
 class Scores:
     body: dict[str, tuple[float, float, float]]
     fields: dict[str, float]  # field -> mean score over the pages that have it
     counts: dict[str, int]
     errors: dict[str, list[str]]  # field -> "id: got ... want ..." lines
+    rules: dict[str, RuleCount] = field(default_factory=dict)
+    skips: Counter[str] = field(default_factory=Counter)  # skip reason -> pages
 
 
 def run(pages: list[Page], extractor: Callable[[Page], Output]) -> Scores:
     per_half: dict[str, list[tuple[float, float, float]]] = {"A": [], "B": []}
     field_scores: dict[str, list[float]] = {f: [] for f in FIELDS}
     errors: dict[str, list[str]] = {f: [] for f in FIELDS}
+    rules: dict[str, RuleCount] = {}
+    skips: Counter[str] = Counter()
     for page in pages:
         out = extractor(page)
         per_half[page.half].append(page_counts(out.text, page.truth))
+        if out.skip is not None:
+            skips[out.skip.split(":", 1)[0]] += 1
+            errors.setdefault("skip", []).append(f"{page.id}: {out.skip}")
+        if out.removed:
+            truth = TruthLines(page.truth)
+            for line in out.removed:
+                count = rules.setdefault(line["rule"], RuleCount())
+                count.removed += 1
+                if truth.has(line["text"]):
+                    count.false += 1
+                    count.examples.append(f"{page.id}: {line['text'][:100]}")
         for name in FIELDS:
             if name not in page.fields:
                 continue
@@ -233,7 +288,7 @@ def run(pages: list[Page], extractor: Callable[[Page], Output]) -> Scores:
     body["all"] = score(per_half["A"] + per_half["B"])
     means = {f: sum(v) / len(v) for f, v in field_scores.items() if v}
     counts = {f: len(v) for f, v in field_scores.items() if v}
-    return Scores(body, means, counts, errors)
+    return Scores(body, means, counts, errors, rules, skips)
 
 
 def report(path: Path, pages: list[Page], bare: Scores, ours: Scores, show_errors: bool) -> None:
@@ -248,6 +303,23 @@ def report(path: Path, pages: list[Page], bare: Scores, ours: Scores, show_error
             f"| {label} | {bp:.3f} | {br:.3f} | {bf:.3f} | {op:.3f} | {orr:.3f} | {of:.3f} "
             f"| {op - bp:+.3f} | {orr - br:+.3f} | {of - bf:+.3f} |"
         )
+    if ours.skips:
+        print("no record: " + ", ".join(f"{r} {n}" for r, n in ours.skips.most_common()))
+    if ours.rules:
+        print()
+        print("| rule | removed | false removals | share false |")
+        print("|---|---|---|---|")
+        for name, count in sorted(ours.rules.items()):
+            share = count.false / count.removed if count.removed else 0.0
+            print(f"| {name} | {count.removed} | {count.false} | {share:.2f} |")
+    if show_errors:
+        for name, count in sorted(ours.rules.items()):
+            if count.examples:
+                print(f"\n{name}: {count.false} false removals")
+                for line in count.examples:
+                    print(f"  {line}")
+        for line in ours.errors.get("skip", []):
+            print(f"  no record: {line}")
     if not ours.fields:
         return
     print()
@@ -276,7 +348,14 @@ def main(argv: list[str] | None = None) -> int:
         default="listing",
         help='discovery source given to our extractor ("listing" = no sitemap evidence)',
     )
-    parser.add_argument("--errors", action="store_true", help="print the pages each field misses")
+    parser.add_argument(
+        "--errors",
+        action="store_true",
+        help="print the pages each field misses and each rule's false removals",
+    )
+    parser.add_argument(
+        "--ablate", action="store_true", help="also score with each clean-up rule switched off"
+    )
     args = parser.parse_args(argv)
     for path in args.path or DEFAULT_PATHS:
         pages = load_pages(path, args.limit)
@@ -290,7 +369,32 @@ def main(argv: list[str] | None = None) -> int:
         t2 = time.perf_counter()
         report(path, pages, bare, ours, args.errors)
         print(f"seconds: bare {t1 - t0:.1f}, ours {t2 - t1:.1f}\n")
+        if args.ablate:
+            ablate(pages, ours, args.source)
     return 0
+
+
+def ablate(pages: list[Page], ours: Scores, source: str) -> None:
+    """Body scores with each clean-up rule switched off (``crawler.extraction.RULES``)."""
+    in_force = set(extraction.RULES)
+    print("| without rule | P | R | F1 | ΔF1 | ΔF1 half A | ΔF1 half B |")
+    print("|---|---|---|---|---|---|---|")
+    try:
+        for rule in sorted(in_force):
+            extraction.RULES.discard(rule)
+            off = run(pages, make_ours(source))
+            extraction.RULES.add(rule)
+            p, r, f = off.body["all"]
+            deltas = [off.body[h][2] - ours.body[h][2] for h in ("all", "A", "B")]
+            print(
+                f"| {rule} | {p:.3f} | {r:.3f} | {f:.3f} | "
+                + " | ".join(f"{d:+.4f}" for d in deltas)
+                + " |"
+            )
+    finally:
+        extraction.RULES.clear()
+        extraction.RULES.update(in_force)
+    print()
 
 
 if __name__ == "__main__":

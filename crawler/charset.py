@@ -11,10 +11,15 @@ Order of evidence, strongest first:
 4. the charsets declared in the HTTP header, then in ``<meta>`` / the XML
    declaration, each accepted only when it decodes strictly *and* the text does
    not read as mojibake;
-5. charset-normalizer's detection, accepted under the same mojibake test.
+5. the declared charsets again (UTF-8 too, declared or not), now replacing the bytes
+   they cannot read, accepted only when those are a tiny share of the text (a
+   truncated character, one stray byte of another charset in an ad or a comment) and
+   the rest passes the mojibake test;
+6. charset-normalizer's detection, accepted under the same mojibake test.
 
 When nothing passes, the page is undecodable and ``decode_html`` returns None:
-a page is skipped rather than written as mojibake.
+a page is skipped rather than written as mojibake. ``decode_html_how`` also says
+which step read the page ("lossy" for step 5), for the pipeline to count.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 MAX_MESS = 0.2
 #: Share of control characters / U+FFFD above which decoded text is refused.
 MAX_CONTROL_SHARE = 0.01
+#: Share of the characters that may be replaced (U+FFFD) in a lossy decode (step 5).
+MAX_LOSSY_SHARE = 0.001
 #: Characters of visible text scored for mojibake.
 SAMPLE_CHARS = 6000
 #: Characters of markup, from ``<body>`` on, searched for that visible text (bounds the cost
@@ -200,36 +207,73 @@ def _detect(body: bytes) -> str | None:
     return str(best)
 
 
+def _lossy(body: bytes, encoding: str) -> str | None:
+    """``body`` decoded with ``encoding``, unreadable bytes replaced, when they are at
+    most :data:`MAX_LOSSY_SHARE` of the characters; else None."""
+    try:
+        text = body.decode(encoding, "replace")
+    except LookupError:
+        return None
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())
+    if bad > MAX_LOSSY_SHARE * len(text):
+        return None
+    if encoding == "utf-8" and len(text.encode("utf-8", "surrogatepass")) - len(text) <= 2 * bad:
+        # hardly any multi-byte character read: a legacy page with a few accented
+        # letters, for detection to read, not UTF-8 with a few damaged bytes
+        return None
+    return text
+
+
+#: ``decode_html_how`` answers worth counting (``charset/<how>``): not a strict read
+#: of the page's own charset
+NOTABLE_DECODES = frozenset({"repaired", "lossy", "detected"})
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str | None:
     """The page as text, or None when it cannot be decoded cleanly."""
+    return decode_html_how(body, content_type)[0]
+
+
+def decode_html_how(body: bytes, content_type: str | None = None) -> tuple[str | None, str]:
+    """The page as text (None when it cannot be decoded cleanly) and how it was read:
+    "bom", "ascii", "utf-8", "repaired" (double encoding undone), "declared",
+    "lossy" (a few unreadable bytes replaced), "detected" or "undecodable"."""
     if not body:
-        return None
+        return None, "undecodable"
     bom = bom_encoding(body)
     if bom is not None:
         encoding, length = bom
         text = _strict(body[length:], encoding)
-        return text if text is not None and looks_clean(text) else None
+        return (text, "bom") if text is not None and looks_clean(text) else (None, "undecodable")
     declared = declared_encodings(body, content_type)
     if body.isascii() and b"\x1b" not in body and b"\x00" not in body:
         # every ASCII-compatible charset reads it the same (ISO-2022 uses ESC, UTF-16 NUL)
-        return body.decode("ascii")
+        return body.decode("ascii"), "ascii"
     text = _strict(body, "utf-8")
+    valid_utf8 = text is not None
     if text is not None:
         if looks_clean(text, valid_utf8=True):
-            return text
+            return text, "utf-8"
         if double_encoded(visible_sample(text)):
             # Valid UTF-8 that reads as "CafÃ©": no legacy charset reads these bytes
             # better (a detector would offer e.g. EUC-KR, turning German into Korean
             # garbage). Undo the double encoding, or give up on the page.
             repaired = undo_double_encoding(text)
-            return repaired if repaired is not None and looks_clean(repaired, True) else None
+            if repaired is not None and looks_clean(repaired, True):
+                return repaired, "repaired"
+            return None, "undecodable"
     for encoding in declared:
         if encoding.replace("-", "").replace("_", "") in {"utf8", "ascii"}:
             continue
         text = _strict(body, encoding)
         if text is not None and looks_clean(text):
-            return text
+            return text, "declared"
+    if not valid_utf8:  # a declared charset (or UTF-8) that reads all but a few bytes
+        for encoding in dict.fromkeys([*declared, "utf-8"]):
+            text = _lossy(body, encoding)
+            if text is not None and looks_clean(text):
+                return text, "lossy"
     text = _detect(body)
     if text is not None and looks_clean(text):
-        return text
-    return None
+        return text, "detected"
+    return None, "undecodable"

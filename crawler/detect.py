@@ -10,6 +10,13 @@ Evidence, strongest first:
 - where the URL was found: a news sitemap or a feed lists articles;
 - the extracted text: too few words, or mostly link text, is a listing.
 
+Detection errs towards emitting. Strong evidence against a page (a home, section,
+tag, author, search or login page by its URL; a collection, profile or search
+results page by its markup; a text made of links) always wins. Weaker evidence (an
+about, contact, event or team URL, ``og:type`` website, FAQ or about-page markup,
+a short text) does not outweigh a page that a sitemap or feed lists, or whose
+main content is long prose. Every verdict says why (``Verdict.detail``).
+
 Pure: takes the lxml tree, the URL and the extraction's numbers.
 """
 
@@ -45,19 +52,11 @@ ARTICLE_TYPES = frozenset(
         "askpublicnewsarticle",
     }
 )
-#: Types of pages that are not one article.
-NON_ARTICLE_TYPES = frozenset(
-    {
-        "collectionpage",
-        "profilepage",
-        "searchresultspage",
-        "aboutpage",
-        "contactpage",
-        "faqpage",
-        "checkoutpage",
-        "qapage",
-    }
-)
+#: Types of pages that are not one article: a listing, a person, search results, a checkout.
+LISTING_TYPES = frozenset({"collectionpage", "profilepage", "searchresultspage", "checkoutpage"})
+#: Types that a page of prose may carry too (an FAQ block on a post, an about page).
+WEAK_NON_ARTICLE_TYPES = frozenset({"aboutpage", "contactpage", "faqpage", "qapage"})
+NON_ARTICLE_TYPES = LISTING_TYPES | WEAK_NON_ARTICLE_TYPES
 #: og:type values of non-article pages.
 NON_ARTICLE_OG = frozenset({"website", "profile", "event", "product", "books.author"})
 
@@ -120,6 +119,47 @@ NON_ARTICLE_SEGMENTS = frozenset(
         "careers",
     }
 )
+#: Of those, the segments of a home, section, tag, author, search or login page (or a
+#: listing's later pages): strong evidence. The others (about, contact, events, team,
+#: newsletter ...) yield to a listed page or long prose.
+LISTING_SEGMENTS = frozenset(
+    {
+        "tag",
+        "tags",
+        "topic",
+        "topics",
+        "author",
+        "authors",
+        "autor",
+        "autoren",
+        "by",
+        "category",
+        "categories",
+        "kategorie",
+        "rubrique",
+        "rubrik",
+        "section",
+        "sections",
+        "search",
+        "suche",
+        "login",
+        "signin",
+        "sign-in",
+        "register",
+        "signup",
+        "sign-up",
+        "account",
+        "page",
+        "archive",
+        "archives",
+        "feed",
+        "rss",
+        "profile",
+        "user",
+        "users",
+        "cart",
+    }
+)
 #: Segments that usually precede an article slug.
 ARTICLE_SEGMENTS = frozenset(
     {"article", "articles", "story", "stories", "news", "post", "posts", "blog", "a", "p"}
@@ -127,6 +167,12 @@ ARTICLE_SEGMENTS = frozenset(
 _DATE_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?(/|$)")
 _LONG_ID = re.compile(r"\d{5,}")
 _SEARCH_QUERY = re.compile(r"(^|&)(q|s|query|search|keyword)=", re.IGNORECASE)
+#: A query naming one page: an id or slug parameter with a value.
+_PAGE_QUERY = re.compile(
+    r"(^|&)(p|page_id|id|article|articleid|story|storyid|post|news|newsid|nid|aid|artikel)"
+    r"=[^&]+",
+    re.IGNORECASE,
+)
 
 
 def url_page_kind(url: str) -> str:
@@ -135,9 +181,16 @@ def url_page_kind(url: str) -> str:
     path = parts.path or "/"
     segments = [s.lower() for s in path.split("/") if s]
     if not segments:
-        return "not_article" if _SEARCH_QUERY.search(parts.query) else "home"
+        if _SEARCH_QUERY.search(parts.query):
+            return "not_article"
+        # "/?p=123", "/index.php?id=7": a page chosen by its query, not the home page
+        return "unknown" if _PAGE_QUERY.search(parts.query) else "home"
     if _SEARCH_QUERY.search(parts.query):
         return "not_article"
+    if segments[-1].lower() in {"index.php", "index.html", "index.htm", "default.aspx"}:
+        segments = segments[:-1]
+        if not segments:
+            return "unknown" if _PAGE_QUERY.search(parts.query) else "home"
     last = re.sub(r"\.(html?|php|aspx?|shtml)$", "", segments[-1])
     if _DATE_PATH.search(path + ("/" if not path.endswith("/") else "")) and len(last) > 12:
         return "article"
@@ -240,6 +293,9 @@ class PageEvidence:
 
     og_type: str | None = None
     ld_types: frozenset[str] = frozenset()
+    #: Headings that are links to other pages: a listing's teasers (or an article's
+    #: related-stories block).
+    headline_links: int = 0
 
     @classmethod
     def from_tree(cls, tree: HtmlElement) -> PageEvidence:
@@ -247,7 +303,15 @@ class PageEvidence:
         ld: set[str] = set()
         for obj in json_ld_objects(tree):
             ld |= _types(obj)
-        return cls(og_type=(str(og[0]).strip().lower() if og else None), ld_types=frozenset(ld))
+        headline_links = sum(
+            any((a.get("href") or "#")[:1] != "#" for a in h.iter("a"))
+            for h in tree.iter("h2", "h3", "h4")
+        )
+        return cls(
+            og_type=(str(og[0]).strip().lower() if og else None),
+            ld_types=frozenset(ld),
+            headline_links=headline_links,
+        )
 
     @property
     def says_article(self) -> bool:
@@ -258,11 +322,40 @@ class PageEvidence:
         return bool(self.ld_types & NON_ARTICLE_TYPES) and not self.ld_types & ARTICLE_TYPES
 
 
+def url_evidence_against(url: str) -> tuple[bool, str]:
+    """For a URL :func:`url_page_kind` calls ``not_article``: (strong, what it shows).
+
+    Strong: a section, tag, author, search or login page, or a listing's later page."""
+    parts = urlsplit(url)
+    if _SEARCH_QUERY.search(parts.query):
+        return True, "search URL"
+    segments = [s.lower() for s in (parts.path or "/").split("/") if s]
+    if segments:
+        segments[-1] = re.sub(r"\.(html?|php|aspx?|shtml)$", "", segments[-1])
+    hits = [s for s in segments if s in NON_ARTICLE_SEGMENTS]
+    strong = [s for s in hits if s in LISTING_SEGMENTS]
+    if strong:
+        return True, f"/{strong[0]}/ URL"
+    return False, f"/{hits[0]}/ URL" if hits else "URL"
+
+
+#: Words of running text from which a page's main content counts as long prose: a
+#: page of that much text with few links is read, whatever weaker evidence says ...
+LONG_PROSE_WORDS = 150
+#: ... at most this link density ...
+LONG_PROSE_LINK_DENSITY = 0.2
+#: ... unless its markup is a listing's: this many headlines linking elsewhere
+#: (teasers whose summaries make the prose).
+LISTING_HEADLINE_LINKS = 5
+
+
 @dataclass(frozen=True)
 class Verdict:
     is_article: bool
     #: The stat suffix when skipped ("not_article", "empty_text") or the evidence when kept.
     reason: str
+    #: Why, in a few words ("tag page URL", "og:type website, 40 words" ...), for the log.
+    detail: str = ""
 
 
 class ArticleDetector:
@@ -284,29 +377,46 @@ class ArticleDetector:
         kind = url_page_kind(url)
         marked = evidence.says_article
         listed = source in {"news_sitemap", "feed", "sitemap"}
+        prose = (
+            word_count >= LONG_PROSE_WORDS
+            and link_density <= LONG_PROSE_LINK_DENSITY
+            and evidence.headline_links < LISTING_HEADLINE_LINKS
+        )
+        # weak evidence against a page yields to these
+        vouched = listed or prose or marked or kind == "article"
         if kind == "home":
-            return Verdict(False, "not_article")
+            return Verdict(False, "not_article", "home page URL")
         if word_count == 0:
-            return Verdict(False, "empty_text")
+            return Verdict(False, "empty_text", "no text extracted")
         # a dated slug URL or article markup tolerates a link-heavy sidebar caught in the text
         strong = marked or kind == "article"
         max_density = (1 + self.max_link_density) / 2 if strong else self.max_link_density
         if link_density > max_density:
-            return Verdict(False, "not_article")
+            return Verdict(False, "not_article", f"link density over {max_density:.2f}")
         if kind == "not_article" and not marked:
-            return Verdict(False, "not_article")
+            strong_url, what = url_evidence_against(url)
+            if strong_url or not vouched:
+                return Verdict(False, "not_article", what)
+        listing = evidence.ld_types & LISTING_TYPES and not evidence.ld_types & ARTICLE_TYPES
         # a page calling itself a collection or profile, with nothing saying otherwise
-        if evidence.says_not_article and not (listed and kind == "article"):
-            return Verdict(False, "not_article")
-        website = evidence.og_type in NON_ARTICLE_OG
-        if website and not marked and not listed and kind != "article":
-            return Verdict(False, "not_article")
-        if marked or kind == "article" or source in {"news_sitemap", "feed"}:
+        if listing and not (listed and kind == "article"):
+            types = ", ".join(sorted(evidence.ld_types & LISTING_TYPES))
+            return Verdict(False, "not_article", f"JSON-LD {types}")
+        if evidence.says_not_article and not vouched:
+            types = ", ".join(sorted(evidence.ld_types & NON_ARTICLE_TYPES))
+            return Verdict(False, "not_article", f"JSON-LD {types}")
+        if evidence.og_type in NON_ARTICLE_OG and not vouched:
+            return Verdict(False, "not_article", f"og:type {evidence.og_type}")
+        if marked or kind == "article" or listed:
             floor = max(1, self.min_words // 4)
         else:
             floor = self.min_words
         if word_count < floor:
-            return Verdict(False, "not_article" if not marked else "empty_text")
+            return Verdict(
+                False,
+                "not_article" if not marked else "empty_text",
+                f"{word_count} words, under {floor}",
+            )
         if marked:
             return Verdict(True, "markup")
         if kind == "article":

@@ -6,11 +6,14 @@ run). The HTML is parsed once; the lxml tree serves article detection, our
 metadata reads and trafilatura (which works on its own copy).
 
 Text extraction is trafilatura's ``bare_extraction`` (balanced mode, comments
-left out, links kept so that link density can be measured), followed by a
-within-page clean-up that removes what trafilatura lets through inside the
-article container: the headline repeated in share bars, a standfirst repeated
-as the first paragraph, link-only lines, and short non-sentence chrome lines
-(date stamps, calls to action, labels) at the edges of the body.
+left out, links kept so that link density can be measured); an article body
+split into several same-class containers is read whole, and a page its scripts
+render is read from the HTML in its script data. A within-page clean-up then
+removes what trafilatura lets through inside the article container, each line
+by evidence, never for being short: the headline repeated in share bars, lines
+that are links (or cards) to other pages of the site, a standfirst repeated at
+the start of the next paragraph, date stamps at the body's start and end, and a
+heading left at its end. Headings, lists, quotes, code and tables stay.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import json
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 import trafilatura
@@ -58,7 +62,7 @@ from trafilatura.utils import (
 )
 from trafilatura.xml import xmltotxt
 
-from crawler import fastxpath
+from crawler import fastxpath, multipage
 from crawler.detect import (
     JSON_LD_CACHE,
     JSON_MAX_CHARS,
@@ -72,8 +76,14 @@ from crawler.detect import (
 from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.language import detect_language
-from crawler.metadata import META_CACHE, dates, meta_content
-from crawler.metadata.authors import article_authors, author_from_markup
+from crawler.metadata import (
+    META_CACHE,
+    dates,
+    json_ld_publisher,
+    json_ld_sections,
+    meta_content,
+)
+from crawler.metadata.authors import article_authors
 from crawler.metadata.image import lead_image
 from crawler.metadata.title import (
     clean_title,
@@ -191,41 +201,196 @@ def parse_html(html: str) -> HtmlElement | None:
 # --- text ---------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"[.!?…。！？:;\"”’»)\]]\s*$")  # noqa: RUF001
-_DATE_NUMERIC = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b|\b\d{1,2}:\d{2}\b")
+#: A calendar date: day, month and year in digits (2024-05-03, 03.05.2024, 5/3/24).
+_DATE_NUMERIC = re.compile(
+    r"\b(?:(?:19|20)\d{2}[/.\-](?:0?[1-9]|1[0-2])[/.\-](?:0?[1-9]|[12]\d|3[01])"
+    r"|(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|1[0-2])[/.\-](?:19|20)?\d{2}"
+    r"|(?:0?[1-9]|1[0-2])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:19|20)?\d{2})\b"
+)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+#: A time of day, counted with a date only: alone it is as often a schedule or a score.
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+#: Month names (their first letters) of the languages the crawl meets most.
+_MONTHS = (
+    r"jan|feb|f[ée]v|mar|m[äa]r|apr|avr|abr|may|mai|maj|mag|mei|jun|juin|giu|jul|juil|lug"
+    r"|aug|ao[uû]t|ago|sep|set|okt|oct|ott|nov|dec|dez|d[ée]c|dic|ene|gen|sty|lut|kwi|cze"
+    r"|lip|sie|wrz|pa[źz]|lis|gru"
+)
 _DATE_MONTH = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
-    r"|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
+    rf"\b(?:{_MONTHS})\w*\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:{_MONTHS})\w*",
     re.IGNORECASE,
+)
+#: A line that is a web address written out.
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+$|[\w-]+(?:\.[\w-]+)+/?$", re.IGNORECASE)
+#: Elements that start a block, so that a link holding one is a card (a teaser of
+#: another page: headline, summary, byline inside one ``<a>``).
+_CARD_BLOCKS = frozenset(
+    {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figure", "article", "section"}
 )
 
 
-def _anchor_texts(tree: HtmlElement) -> set[str]:
-    """Normalised texts of the page's links (for link-only lines and link density)."""
-    texts: set[str] = set()
+@dataclass
+class Anchors:
+    """The page's links, by normalised text (for link-only lines and link density)."""
+
+    #: normalised link text -> its first link (its target is read when a line needs it)
+    targets: dict[str, Any] = field(default_factory=dict)
+    #: normalised link text -> its other links, for texts used more than once
+    more: dict[str, list[Any]] = field(default_factory=dict)
+    #: normalised texts of card links (a link around blocks), each followed by "\x00"
+    #: and the card's number in ``card_links``
+    cards: str = ""
+    card_links: list[Any] = field(default_factory=list)
+    #: the length of the longest card text
+    longest_card: int = 0
+    #: the length of the longest link text
+    longest: int = 0
+
+    def hrefs(self, text: str) -> list[str]:
+        """Every target of the links with this text."""
+        links = [self.targets[text], *self.more.get(text, ())]
+        return [a.get("href") or "" for a in links]
+
+
+def _anchor_texts(tree: HtmlElement) -> Anchors:
+    """The page's links by normalised text (their targets are read when needed)."""
+    targets: dict[str, Any] = {}
+    more: dict[str, list[Any]] = {}
+    cards: list[str] = []
+    card_links: list[Any] = []
     for a in tree.iter("a"):
         text = normalize_line("".join(a.itertext()))
-        if text:
-            texts.add(text)
-    return texts
+        if not text:
+            continue
+        if text in targets:
+            more.setdefault(text, []).append(a)
+        else:
+            targets[text] = a
+        if len(a) and any(child.tag in _CARD_BLOCKS for child in a):
+            cards.append(f"{text}\x00{len(card_links)}")
+            card_links.append(a)
+    return Anchors(
+        targets,
+        more,
+        "\n".join(cards),
+        card_links,
+        max(map(len, cards), default=0),
+        max(map(len, targets), default=0),
+    )
 
 
-def _body_lines(body: etree._Element, anchors: set[str]) -> tuple[list[str], list[float]]:
-    """Lines of the extracted body and, for each, 1.0 when the whole line is a link's text."""
+def _bare_host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _points_elsewhere_on_site(href: str, url: str, host: str) -> bool:
+    """True when ``href`` (on page ``url`` of site ``host``) is another page of the same
+    site: a related story, a section, a tag. A fragment of the page itself, a mail or
+    phone link and a link to another site are not."""
+    href = href.strip()
+    if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        return False
+    target = urljoin(url, href) if url else href
+    parts = urlsplit(target)
+    if parts.scheme not in {"http", "https"}:
+        return False
+    other = (parts.hostname or "").lower()
+    other = other[4:] if other.startswith("www.") else other
+    if not host or not (other == host or other.endswith(f".{host}") or host.endswith(f".{other}")):
+        return False
+    own = urlsplit(url)
+    return (parts.path.rstrip("/"), parts.query) != (own.path.rstrip("/"), own.query)
+
+
+def _shares_page(href: str, url: str) -> bool:
+    """True when ``href`` carries the address of page ``url`` without leading to it: a
+    share link ("Facebook", "Mail this", "Print")."""
+    address = url.partition("://")[2].partition("#")[0].rstrip("/").removeprefix("www.")
+    if len(address) < 12 or ("%" not in href and address not in href):
+        return False
+    if address not in unquote(unquote(href)):
+        return False
+    target = urljoin(url, href).partition("://")[2].partition("#")[0].rstrip("/")
+    return target.removeprefix("www.") != address  # a link to the page itself is no share
+
+
+@dataclass
+class BodyLines:
+    """The extracted body as text lines, with what is known of each line."""
+
+    lines: list[str] = field(default_factory=list)
+    #: 1.0 when the whole line is a link's text (link density, the ``link`` rule)
+    shares: list[float] = field(default_factory=list)
+    #: the line is a link (or inside a card link) to another page of this site, or a
+    #: share bar's button
+    teasers: list[bool] = field(default_factory=list)
+    #: normalised texts of the body's headings
+    headings: set[str] = field(default_factory=set)
+
+
+def _body_lines(body: etree._Element, anchors: Anchors, url: str = "") -> BodyLines:
+    """Lines of the extracted body, with their link shares and teaser flags."""
     text = xmltotxt(body, False)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [line for line in lines if line]
-    return lines, [_link_share(line, anchors) for line in lines]
+    host = _bare_host(url)
+    shares, teasers = [], []
+    for line in lines:
+        link = _link_target(line, anchors)
+        shares.append(0.0 if link is None else 1.0)
+        if link is not None:
+            # a teaser when every link with this text goes to another page of the site
+            # or, under a short label, shares this page (a share bar's button; a
+            # sentence behind a share link is a pull quote, "Click to tweet"), and the
+            # text is no address written out ("www.example.org" is a reference)
+            text, targets = link
+            share = word_len(text) <= 4
+            teasers.append(
+                not _ADDRESS.match(text)
+                and all(
+                    _points_elsewhere_on_site(h, url, host) or (share and _shares_page(h, url))
+                    for h in targets
+                )
+            )
+        else:
+            teasers.append(_in_card(line, anchors, url, host))
+    headings = {normalize_line(" ".join(h.itertext())) for h in body.iter("head")}
+    return BodyLines(lines, shares, teasers, headings)
 
 
-def _link_share(line: str, anchors: set[str]) -> float:
-    """1.0 when the line is a link's text, optionally behind a short label ("Read more: ...")."""
+def _link_target(line: str, anchors: Anchors) -> tuple[str, list[str]] | None:
+    """(link text, targets) of the link whose text the line is, optionally behind a
+    short label ("Read more: ..."); None when the line is not a link's text."""
+    if len(line) > 2 * anchors.longest + 80:  # longer than any link text and label
+        return None
+    norm = normalize_line(line[2:] if line.startswith("- ") else line)  # a list item
+    if norm in anchors.targets:
+        return norm, anchors.hrefs(norm)
+    for sep in (": ", " | "):
+        label, found_sep, rest = norm.partition(sep)
+        if found_sep and word_len(label) <= 5:
+            rest = rest.strip(" |»›→[]")  # noqa: RUF001
+            if rest in anchors.targets:
+                return rest, anchors.hrefs(rest)
+    return None
+
+
+def _in_card(line: str, anchors: Anchors, url: str, host: str) -> bool:
+    """True when the line lies inside a card link to another page of the site."""
+    if not anchors.cards or len(line) > anchors.longest_card or word_len(line) < 4:
+        return False
     norm = normalize_line(line)
-    if norm in anchors:
-        return 1.0
-    label, sep, rest = norm.partition(": ")
-    if sep and word_len(label) <= 3 and rest.strip(" |»›→[]") in anchors:  # noqa: RUF001
-        return 1.0
-    return 0.0
+    cards = anchors.cards
+    start = cards.find(norm)
+    while start >= 0:
+        end = cards.find("\x00", start)
+        if cards.find("\n", start, end) < 0:  # the line is inside one card's text
+            stop = cards.find("\n", end)
+            link = anchors.card_links[int(cards[end + 1 : stop if stop >= 0 else None])]
+            return _points_elsewhere_on_site(link.get("href") or "", url, host)
+        start = cards.find(norm, start + 1)
+    return False
 
 
 def _is_sentence(line: str) -> bool:
@@ -233,14 +398,16 @@ def _is_sentence(line: str) -> bool:
 
 
 def _is_date_stamp(line: str) -> bool:
-    """A short line that is mostly a date or time ("Last Updated: 07/27/2016")."""
+    """A short line that is mostly a calendar date ("Last Updated: 07/27/2016")."""
     n = word_len(line)
     if n == 0 or n > 10:
         return False
-    stamp = _DATE_NUMERIC.sub(" ", _DATE_MONTH.sub(" ", line))
-    if stamp == line:
-        return False
-    return word_len(stamp) <= max(3, n // 2)
+    stamp = _DATE_NUMERIC.sub(" ", line)
+    if stamp == line:  # a month name: with a year or a time ("Mars 3 rover" is none)
+        stamp = _DATE_MONTH.sub(" ", line)
+        if stamp == line or not (_YEAR.search(line) or _TIME.search(line)):
+            return False
+    return word_len(_YEAR.sub(" ", _TIME.sub(" ", stamp))) <= max(3, n // 2)
 
 
 #: Clean-up rules in force (the benchmark toggles them one by one to measure each).
@@ -268,28 +435,45 @@ def clean_paragraphs(
     headlines: list[str],
     description: str | None,
     removed: list[dict[str, str]] | None = None,
+    teasers: list[bool] | None = None,
+    headings: set[str] | None = None,
 ) -> list[str]:
-    """Within-page clean-up of extracted lines (see module docstring).
+    """Within-page clean-up of extracted lines: what is chrome by evidence, never by
+    length or form alone.
+
+    - ``title``: the headline, once, repeated back to back (a share bar) or followed
+      by the site's name ("Headline | Site");
+    - ``link``: a line that is only the text of a link to another page of this site
+      (related stories, "Read more: ...", section and tag chips), any line of a card
+      link to one, or a share bar's button (its link carries this page's address); a
+      link elsewhere (a source, a shop, a credit), to a part of this page (a table of
+      contents) or written out as an address is content. ``teasers`` says which lines
+      are such links; without it, every link-only line (``link_shares`` 1.0) counts;
+    - ``date``: a line that is mostly a calendar date, at the body's start or end
+      (a publication or update stamp; a date inside the body is content);
+    - ``lead``: a standfirst that the next paragraph repeats at its start;
+    - ``edges``: a heading left at the very end of the body, introducing nothing.
 
     When ``removed`` is a list, each line taken out is appended to it with its rule.
     """
+    if teasers is None:
+        teasers = [share >= 0.8 for share in link_shares]
     heads = {normalize_text(h) for h in headlines if h and word_len(h) >= 2}
     heads |= {f"{h} {h}" for h in heads}
     keep: list[str] = []
     seen: set[str] = set()
-    for line, share in zip(lines, link_shares, strict=True):
+    for line, share, teaser in zip(lines, link_shares, teasers, strict=True):
         norm = normalize_line(line)
         n = word_len(line)
-        # the headline, once or repeated back to back by a share bar
-        if "title" in RULES and norm in heads:
+        # the headline, once or repeated back to back by a share bar, or as the page's
+        # <title> gives it ("Headline | Site")
+        if "title" in RULES and (norm in heads or _headline_with_suffix(norm, heads)):
             _note(removed, "title", line)
             continue
-        # a paragraph that is only a link: related stories, "more from", tag chips
-        if "link" in RULES and share >= 0.8 and n <= 20:
+        # a link to another page of the site: related stories, "more from", tag chips;
+        # any line of a card (a whole teaser inside one link)
+        if "link" in RULES and teaser and (n <= 20 or share < 0.8):
             _note(removed, "link", line)
-            continue
-        if "date" in RULES and _is_date_stamp(line):
-            _note(removed, "date", line)
             continue
         # exact repeats of a paragraph (standfirst repeated as lead, pull quotes)
         if "dup" in RULES and n >= 4 and norm in seen:
@@ -299,25 +483,44 @@ def clean_paragraphs(
         keep.append(line)
     if "lead" in RULES:
         keep = _drop_repeated_lead(keep, description, removed)
-    if "edges" in RULES:
-        keep = _trim_edges(keep, removed)
-    return keep
+    return _trim_edges(keep, removed, headings or set())
+
+
+#: What separates a headline from the site name in a page title.
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")  # noqa: RUF001
+
+
+def _headline_with_suffix(norm: str, heads: set[str]) -> bool:
+    """True when ``norm`` is a headline followed by a separator and a short name."""
+    if not any(norm.startswith(h) for h in heads):
+        return False
+    for sep in _TITLE_SEPARATORS:
+        head, found, suffix = norm.rpartition(sep)
+        if found and head in heads and 0 < word_len(suffix) <= 4:
+            return True
+    return False
 
 
 def _drop_repeated_lead(
     paras: list[str], description: str | None, removed: list[dict[str, str]] | None = None
 ) -> list[str]:
-    """A standfirst that the next paragraphs repeat (possibly after a dateline) appears once."""
+    """A standfirst that a following paragraph repeats at its start (possibly after a
+    dateline) appears once."""
     if len(paras) < 2:
         return paras
     head = paras[:4]
     drop: set[int] = set()
     for i, p in enumerate(head):
         pn = normalize_text(p)
-        if word_len(pn) < 6:
+        if word_len(pn) < 8:
             continue
         for j, q in enumerate(head):
-            if i != j and j not in drop and len(q) > len(p) and pn in normalize_text(q):
+            if i == j or j in drop or len(q) <= len(p):
+                continue
+            qn = normalize_text(q)
+            at = qn.find(pn)
+            # the repeat opens the longer paragraph, behind at most a dateline
+            if at >= 0 and word_len(qn[:at]) <= 8:
                 drop.add(i)
                 break
     for k in sorted(drop):
@@ -325,19 +528,31 @@ def _drop_repeated_lead(
     return [p for k, p in enumerate(paras) if k not in drop]
 
 
-def _trim_edges(paras: list[str], removed: list[dict[str, str]] | None = None) -> list[str]:
-    """Drop short non-sentence lines at the start and end of the body (labels, prompts)."""
+def _trim_edges(
+    paras: list[str], removed: list[dict[str, str]] | None = None, headings: set[str] | None = None
+) -> list[str]:
+    """Drop date stamps at the start and end of the body, and headings left at its end."""
+    heads = headings or set()
+    dates = "date" in RULES
+    edges = "edges" in RULES
 
-    def chrome(p: str) -> bool:
-        return word_len(p) <= 8 and not _is_sentence(p)
+    def trailing(p: str) -> str | None:
+        if dates and _is_date_stamp(p):
+            return "date"
+        if edges and normalize_line(p) in heads and not _is_sentence(p):
+            return "edges"
+        return None
 
     start, end = 0, len(paras)
-    while start < end and chrome(paras[start]):
+    notes: list[tuple[str, str]] = []
+    while start < end and dates and _is_date_stamp(paras[start]):
+        notes.append(("date", paras[start]))
         start += 1
-    while end > start and chrome(paras[end - 1]):
+    while end > start and (rule := trailing(paras[end - 1])) is not None:
+        notes.append((rule, paras[end - 1]))
         end -= 1
-    for p in paras[:start] + paras[end:]:
-        _note(removed, "edges", p)
+    for rule, p in notes:
+        _note(removed, rule, p)
     return paras[start:end]
 
 
@@ -381,7 +596,9 @@ def _run_trafilatura(
 # plain-text rendering (``_body_lines`` renders the body itself), and the raw-tree
 # prune's XPath when no class or id on the page can match it. Other trafilatura
 # versions go through ``bare_extraction`` (tests/test_extraction.py checks that
-# both give the same body).
+# both give the same body). One difference is deliberate, in both our passes
+# (``_fast_xpaths``): a body split into same-class chunks is read whole
+# (``_joined_body_first``).
 _FAST_SEQUENCE_OK = trafilatura.__version__ == "2.3.1"
 #: Substrings one of which any element matched by RAW_TREE_PRUNE_XPATH has in its
 #: class or id; a page whose markup has none of them skips that prune's XPath.
@@ -397,10 +614,77 @@ _core, _baseline, _external, _main_extractor = (
     importlib.import_module(f"trafilatura.{name}")
     for name in ("core", "baseline", "external", "main_extractor")
 )
+
+
+def _joined_body_first(tree: Any) -> list[Any]:
+    """``BODY_XPATH[0]``'s matches, the first with its twins joined to it.
+
+    An article body split into several containers of the same tag and class within
+    one section of the page (ad rails and sidebars between the chunks) is one body:
+    trafilatura reads only the first container. The twins found under the first
+    one's grandparent are moved, in page order, to the end of the first one, which
+    trafilatura then reads whole.
+    """
+    found = fastxpath.BODY_FIRST(tree)
+    if not found:
+        return found
+    first = found[0]
+    cls = first.get("class")
+    parent = first.getparent()
+    section = parent.getparent() if parent is not None else None
+    if not cls or section is None or section.tag in {"body", "html"}:
+        return found
+    twins = [
+        el
+        for el in section.iter(first.tag)
+        if el is not first and el.get("class") == cls and _outermost(el, first, cls)
+    ]
+    if not twins:
+        return found
+    for twin in twins:  # in page order (``iter``)
+        _move_content(twin, first)
+    merged = set(twins)
+    return [el for el in found if el not in merged]
+
+
+def _outermost(elem: Any, first: Any, cls: str) -> bool:
+    """True when ``elem`` is neither inside nor around ``first``, nor inside another
+    element of class ``cls``."""
+    for up in elem.iterancestors():
+        if up is first or up.get("class") == cls:
+            return False
+    return all(down is not elem for down in first.iterancestors())
+
+
+def _move_content(source: Any, target: Any) -> None:
+    """Move the text and children of ``source`` to the end of ``target``, then drop
+    ``source`` (its tail stays in place). Children, not the container itself: its class
+    names (a "sidebar-grid" chunk) would make trafilatura prune it inside the body."""
+    if source.text and source.text.strip():
+        _append_text(target, source.text)
+    for child in list(source):
+        target.append(child)
+    parent = source.getparent()
+    if source.tail and source.tail.strip():
+        previous = source.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + source.tail
+        else:
+            parent.text = (parent.text or "") + source.tail
+    parent.remove(source)
+
+
+def _append_text(elem: Any, text: str) -> None:
+    if len(elem):
+        elem[-1].tail = (elem[-1].tail or "") + text
+    else:
+        elem.text = (elem.text or "") + text
+
+
 #: (trafilatura module, global) -> our matchers selecting what its expressions select
 _FAST_XPATHS: dict[tuple[Any, str], Any] = {
     (_main_extractor, "OVERALL_DISCARD_XPATH"): _OVERALL_DISCARD,
-    (_main_extractor, "BODY_XPATH"): [fastxpath.BODY_FIRST, *BODY_XPATH[1:]],
+    (_main_extractor, "BODY_XPATH"): [_joined_body_first, *BODY_XPATH[1:]],
     (_external, "OVERALL_DISCARD_XPATH"): _OVERALL_DISCARD,
     (_core, "RAW_TREE_PRUNE_XPATH"): _RAW_TREE_PRUNE,
     (_core, "REMOVE_COMMENTS_AND_LISTS_XPATH"): _REMOVE_COMMENTS_AND_LISTS,
@@ -575,6 +859,33 @@ def _better_backup(
     return b_prose / b_total > prose / max(1, sum(map(len, lines))) + 0.3
 
 
+#: A JSON string literal (inside a script).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _script_html(tree: HtmlElement) -> str | None:
+    """The HTML fragment with the most paragraphs found in the string data of the
+    page's inline scripts (a page its scripts render: Next.js flight data, a query
+    cache, a JSON state), or None when no string holds two paragraphs."""
+    best, most = None, 1
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if script.get("src") is not None or ("u003cp" not in text and "<p" not in text):
+            continue
+        for match in _JSON_STRING.finditer(text):
+            raw = match.group(0)
+            if len(raw) < 200 or ("u003cp" not in raw and "<p" not in raw):
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                continue
+            paragraphs = value.count("<p")
+            if paragraphs > most:
+                best, most = value, paragraphs
+    return best
+
+
 def extract_text(
     tree: HtmlElement,
     url: str,
@@ -594,30 +905,50 @@ def extract_text(
     ``html`` (the page ``tree`` was parsed from) lets the first pass skip work and
     gives the second pass a fresh tree; without it the first pass works on a copy.
     """
+    if html is None or "<ruby" in html:
+        # inline, as a browser without ruby support shows it (the reading in brackets);
+        # trafilatura would cut the sentence at each annotation and drop the reading
+        etree.strip_tags(tree, "ruby", "rb", "rt", "rp", "rtc")
     anchors = _anchor_texts(tree)
     pristine = tree if html is None else None
     doc = _run_trafilatura(tree if html is not None else copy.copy(tree), url, True, html)
-    lines, shares = (
-        _body_lines(doc.body, anchors) if doc is not None and doc.body is not None else ([], [])
+    body = (
+        _body_lines(doc.body, anchors, url)
+        if doc is not None and doc.body is not None
+        else BodyLines()
     )
     fallback = None
-    total = sum(map(len, lines))
-    thin = sum(word_len(line) for line in lines) < options.min_words
+    total = sum(map(len, body.lines))
+    thin = sum(word_len(line) for line in body.lines) < options.min_words
     # the second pass can only win when the first is thin or mostly non-prose
-    if options.fallback and (thin or _prose(lines, shares) / max(1, total) < 0.7):
+    if options.fallback and (thin or _prose(body.lines, body.shares) / max(1, total) < 0.7):
         if pristine is None:
             pristine = parse_html(html or "")
         backup = _run_trafilatura(pristine, url, fast=False) if pristine is not None else None
         if backup is not None and backup.body is not None:
-            b_lines, b_shares = _body_lines(backup.body, anchors)
-            if _better_backup(lines, shares, b_lines, b_shares, options.min_words):
-                doc, lines, shares, fallback = backup, b_lines, b_shares, "readability_justext"
+            b_body = _body_lines(backup.body, anchors, url)
+            if _better_backup(
+                body.lines, body.shares, b_body.lines, b_body.shares, options.min_words
+            ):
+                doc, body, fallback = backup, b_body, "readability_justext"
+    if not _prose(body.lines, body.shares) and (fragment := _script_html(tree)) is not None:
+        # a page its scripts render: the article is HTML inside the script data
+        page = f"<html><body><article>{fragment}</article></body></html>"
+        rendered = parse_html(page)
+        rescued = _run_trafilatura(rendered, url, True, page) if rendered is not None else None
+        if rescued is not None and rescued.body is not None:
+            r_body = _body_lines(rescued.body, anchors, url)
+            if _prose(r_body.lines, r_body.shares):  # prose where the page showed none
+                doc, body, fallback = rescued, r_body, "script_html"
+    lines, shares = body.lines, body.shares
     if doc is None or not lines:
         return doc, [], 0.0, fallback
     total = sum(len(line) for line in lines)
     density = sum(len(line) * s for line, s in zip(lines, shares, strict=True)) / max(1, total)
     if options.cleanup:
-        lines = clean_paragraphs(lines, shares, headlines, description, removed)
+        lines = clean_paragraphs(
+            lines, shares, headlines, description, removed, body.teasers, body.headings
+        )
     return doc, lines, density, fallback
 
 
@@ -692,10 +1023,12 @@ def page_metadata(tree: HtmlElement) -> Document:
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None
-    with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader on odd markup
-        meta = _json_ld_metadata(tree, meta)
-    if not meta.author:
-        meta.author = author_from_markup(tree)
+    # from JSON-LD (read once per page): the article's section, the publisher's name;
+    # authors and dates have their own readers (crawler/metadata/)
+    if not meta.categories:
+        meta.categories = json_ld_sections(json_ld_objects(tree))
+    if not meta.sitename:
+        meta.sitename = json_ld_publisher(json_ld_objects(tree))
     # trafilatura's tag/category link search only keeps links whose href has /tag/ or
     # /category/ in it: look for such an href once before running its xpaths
     hrefs = " ".join(str(h) for h in tree.xpath("//a/@href"))
@@ -764,11 +1097,24 @@ def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord |
     if url_page_kind(page.url) == "home":
         return Skip("not_article", "home page")
     json_ld_skipped = oversized_json_ld(tree)  # before the extraction prunes scripts
+    signals = multipage.read_page(tree, page.url, page.html)  # before it prunes links
     ext = _extract_tree(tree, page.url, options, page.hints, page.html)
+    paging = multipage.classify(signals, ext.canonical_url) if signals is not None else None
+    judged_url = page.url
+    if paging is not None and paging.paged:
+        ext.paragraphs = multipage.without_pager_lines(ext.paragraphs, paging)
+        ext.text = join_paragraphs(ext.paragraphs)
+        if paging.continuation:  # page N is judged as its article, whatever its length
+            judged_url, detector = paging.first_url, ArticleDetector(1, options.max_link_density)
     n_words = word_count(ext.text)
-    verdict = detector.decide(page.url, evidence, page.source, n_words, ext.link_density)
+    verdict = detector.decide(judged_url, evidence, page.source, n_words, ext.link_density)
     if not verdict.is_article:
-        return Skip(verdict.reason, f"{n_words} words, link density {ext.link_density:.2f}")
+        return Skip(
+            verdict.reason,
+            f"{verdict.detail}; {n_words} words, link density {ext.link_density:.2f}",
+        )
+    if paging is not None and paging.continuation and verdict.reason == "text":
+        return Skip("not_article", "a later page of a listing")  # page 1 is no article
     junk = junk_reason(ext.text)
     if junk is not None:
         return Skip("low_quality", junk)
@@ -783,6 +1129,10 @@ def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord |
         crawl_meta["extract_fallback"] = ext.fallback
     if json_ld_skipped:
         crawl_meta["json_ld_skipped"] = json_ld_skipped
+    if page.decoded_how:
+        crawl_meta["decoded_how"] = page.decoded_how
+    if paging is not None:  # for pipelines/multipage.py; page 1 joins pages if not judged by text
+        crawl_meta.update(paging.meta(joinable=verdict.reason != "text"))
     if options.explain:
         crawl_meta["removed"] = list(ext.removed)
     language, confidence = None, None

@@ -25,7 +25,8 @@ class FetchedPage:
     html: str
     fetched_at: str
     status: int = 200
-    #: Where the URL was found: "sitemap", "news_sitemap", "feed", "listing" or "start".
+    #: Where the URL was found: "sitemap", "news_sitemap", "feed", "listing", "start" or
+    #: "archive" (a web archive's capture).
     source: str = "listing"
     #: Hints from a sitemap or feed entry: title, published, language, lastmod.
     hints: dict[str, Any] = field(default_factory=dict)
@@ -35,6 +36,9 @@ class FetchedPage:
     body: bytes | None = None
     #: The response's Content-Type header: the declared charset, a hint for decoding ``body``.
     content_type: str | None = None
+    #: How the body was decoded when it took more than a strict read of its charset:
+    #: "lossy" (a few bad bytes replaced), "detected", "repaired" (counted as charset/*).
+    decoded_how: str | None = None
 
     def __repr__(self) -> str:  # log lines name the page, never hold it
         raw = f", body={len(self.body)} bytes" if self.body is not None else ""
@@ -66,6 +70,8 @@ class ArticleRecord:
     version: int = 1
     updated_at: str | None = None
     duplicate_of: str | None = None
+    #: Pages of a multi-page article joined into ``text`` (1 for a one-page article).
+    pages: int = 1
     #: Crawl bookkeeping carried between pipelines (fetch validators, sitemap
     #: lastmod, discovery source). Never written to the JSONL.
     crawl_meta: dict[str, Any] = field(default_factory=dict, metadata={"internal": True})

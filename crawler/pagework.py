@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from crawler.charset import decode_html
+from crawler.charset import NOTABLE_DECODES, decode_html_how
 from crawler.extract_options import Skip
 from crawler.items import FetchedPage
 from crawler.workers import resolve
@@ -30,10 +30,11 @@ def decoded(page: FetchedPage) -> FetchedPage | Skip:
     """``page`` with its raw ``body`` decoded into ``html``; unchanged when already decoded."""
     if page.body is None:
         return page
-    html = decode_html(page.body, page.content_type)
+    html, how = decode_html_how(page.body, page.content_type)
     if not html:
         return Skip("undecodable", "no charset decodes the body cleanly")
-    return replace(page, html=html, body=None, content_type=None)
+    notable = how if how in NOTABLE_DECODES else None
+    return replace(page, html=html, body=None, content_type=None, decoded_how=notable)
 
 
 def extract_page(function: str, page: FetchedPage, options: Any) -> Any:

@@ -40,6 +40,36 @@ _WALL_NAME = re.compile(
     r")(?:$|[\s_-])",
     re.IGNORECASE,
 )
+#: substrings of every wall name above: a page whose class and id values hold none
+#: of them (most pages) skips the regex
+WALL_STEMS = (
+    "wall",
+    "meter",
+    "piano",
+    "gate",
+    "content-lock",
+    "contentlock",
+    "article-lock",
+    "articlelock",
+    "premium-lock",
+    "premiumlock",
+    "tp-modal",
+    "tp-container",
+    "tp-iframe",
+    "subscriber-only",
+    "subscribers-only",
+    "subscriber_only",
+    "subscription-only",
+    "subscriptions-only",
+    "subscription-required",
+    "subscriptions-required",
+    "prompt",
+    "barrier",
+    "premium-teaser",
+    "premiumteaser",
+    "plus-teaser",
+    "plusteaser",
+)
 #: a stem of every wall name above: most elements fail this cheap test
 _WALL_STEM = re.compile("wall|meter|piano|tp-|gate|lock|subscri|premium|plus", re.IGNORECASE)
 _CANDIDATES = etree.XPath("//body//*[@class or @id]")
@@ -124,7 +154,8 @@ def _gated_selectors(objects: Iterable[dict[str, Any]]) -> set[str]:
 def read_paywall(tree: HtmlElement, objects: list[dict[str, Any]]) -> Paywall:
     """The page's paywall evidence (``objects``: its JSON-LD)."""
     free = declared_free(objects)
-    if not _WALL_NAME.search(" ".join(_NAMES(tree))):
+    names = " ".join(_NAMES(tree)).lower()
+    if not any(stem in names for stem in WALL_STEMS) or not _WALL_NAME.search(names):
         return Paywall(free)
     gated = _gated_selectors(objects)
     walls: list[str] = []

@@ -43,17 +43,18 @@ RULE_HELP: dict[str, str] = {
         "the headline repeated inside the body, e.g. by a share bar (EXTRACT_CLEANUP)"
     ),
     "link_only_line": (
-        "a line of at most 20 words that is only a link's text, e.g. related stories, "
-        "'Read more: ...' (EXTRACT_CLEANUP)"
+        "a line that is only the text of links to other pages of this site (related "
+        "stories, a teaser card), or a share button that links to this page "
+        "(EXTRACT_CLEANUP)"
     ),
-    "date_stamp": "a short line that is mostly a date or time (EXTRACT_CLEANUP)",
+    "date_stamp": "a date or time line at the start or end of the body (EXTRACT_CLEANUP)",
     "repeated_paragraph": "an exact repeat of an earlier paragraph (EXTRACT_CLEANUP)",
     "duplicate_lead": (
-        "a standfirst/lead whose text the next paragraph repeats; kept once (EXTRACT_CLEANUP)"
+        "a standfirst/lead whose text (8 words or more) the next paragraph repeats; "
+        "kept once (EXTRACT_CLEANUP)"
     ),
     "edge_chrome": (
-        "a line of at most 8 words without sentence punctuation at the start or end "
-        "of the body: labels, prompts, captions (EXTRACT_CLEANUP)"
+        "a heading left at the very end of the body, with nothing under it (EXTRACT_CLEANUP)"
     ),
     "site_block": (
         "a line that repeats across this site's articles, learned by earlier crawls "

@@ -42,6 +42,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 from twisted.internet import task
 
+from crawler import internals
 from crawler.distributed import redis_url
 from crawler.state.redis import PROCESS_ID, redis_client
 
@@ -210,7 +211,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
                 args=[
                     self.df.request_fingerprint(request),
                     -request.priority,
-                    self.queue._encode_request(request),
+                    internals.encode_request(self.queue, request),
                     "1" if request.dont_filter else "0",
                 ],
             )
@@ -241,7 +242,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         if not popped:
             return None
         data = popped[0]
-        request = self.queue._decode_request(data)
+        request = internals.decode_request(self.queue, data)
         self._active[id(request)] = (request, data)
         self._idle_since = None  # work again: a later quiet spell counts from its start
         self.stats.inc_value("scheduler/dequeued/redis")
@@ -266,9 +267,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         """Forget in-flight requests Scrapy has completely handled."""
         if self._broken or not self._active:
             return
-        engine = self.crawler.engine
-        slot = getattr(engine, "_slot", None)
-        inprogress = getattr(slot, "inprogress", None)
+        inprogress = internals.requests_in_progress(self.crawler.engine)
         if inprogress is None:
             return
         done = [k for k, (req, _) in self._active.items() if req not in inprogress]
@@ -387,9 +386,7 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         """
         if self._broken:
             return
-        slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None and not slot.closing:
-            slot.nextcall.schedule()
+        internals.wake_engine(self.crawler.engine)
 
     def shared_found(self, site: str, add: int = 0) -> int:
         """Articles that sitemaps and feeds of ``site`` listed, summed over every worker.

@@ -62,6 +62,12 @@ EXTRACT_EARLY_START = True  # start the workers' fork server (trafilatura import
 EXTRACT_MAX_TASKS_PER_WORKER = 10000  # replace a worker process after this many pages (bounds leaks: a worker plateaus near 100 MB of its own; each replacement refills its caches, about 1 ms per page for its first few hundred); 0 = never
 EXTRACT_MAX_WAITING = 0  # pages awaiting extraction before new downloads pause (0 = 4 x workers)
 
+# --- whole articles: multi-page articles, AMP and print copies (pipelines/multipage.py) ---
+MULTIPAGE_ENABLED = True  # join the pages of a multi-page article into one record and fold AMP and print copies into their canonical article
+MAX_ARTICLE_PAGES = 20  # pages of one article fetched and joined at most (page numbers above it are ignored)
+MULTIPAGE_HOLD_SECONDS = 120.0  # longest a page-1 record waits for its other pages (an AMP copy for its canonical page); also released when the spider goes idle or an archive is read to its end
+MULTIPAGE_MAX_HELD = 500  # articles and copies waiting at once; beyond it the oldest is released with the pages it has
+
 # --- language (pipelines/language.py) -----------------------------------------
 LANGUAGES: list[str] = []  # keep only these ISO 639-1 languages; empty keeps all
 LANGUAGE_SEED = 0  # langdetect seed, for deterministic results
@@ -100,6 +106,7 @@ WARN_ON_GENERATOR_RETURN_VALUE = False  # Scrapy's lint re-parses the callback's
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.multipage.MultipagePipeline": 150,
     "pipelines.language.LanguagePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.boilerplate.BoilerplatePipeline": 400,
@@ -182,3 +189,15 @@ EXTENSIONS = {
     "crawler.extensions.report.RunReport": 500,
     "crawler.extensions.warc_output.WarcOutput": 510,
 }
+
+# --- web archive backfill (spiders/archive.py, crawler/cdx.py, crawler/backfill.py) ---
+CDX_URL = "https://web.archive.org/cdx/search/cdx"  # CDX API that lists a site's captures (a pywb install: http://host:port/COLL/cdx)
+ARCHIVE_URL = "https://web.archive.org/web/"  # replay service; a capture is fetched as {ARCHIVE_URL}{timestamp}id_/{original URL} (pywb: http://host:port/COLL/)
+CDX_DIALECT = "auto"  # "ia" (Internet Archive: JSON array, resumeKey paging), "pywb" (JSON lines, page/showNumPages paging) or "auto" (told by the first answer)
+CDX_LIMIT = 5000  # captures per CDX request in the Internet Archive dialect (limit + resumeKey)
+CDX_PAGE_SIZE = 0  # index blocks per page of a paged (ZipNum) pywb index; 0 = the server's default
+CDX_TIMEOUT = 120.0  # seconds a CDX request may take (listing a whole domain is slow)
+ARCHIVE_CONCURRENCY = 2  # requests to the archive's host at once (its own download slot)
+ARCHIVE_DELAY = 1.0  # seconds between requests to the archive's host (the Internet Archive asks for modest rates)
+ARCHIVE_MAX_CAPTURES = 10000  # captures fetched per site at most (-a max_captures); 0 = no limit
+ARCHIVE_PROGRESS_EVERY = 100  # log a progress line every N captures done (captures left, records written); 0 = never

@@ -23,3 +23,13 @@ site_pages_expected = object()
 #: its retries are spent. Sent by ``RetryBackoffMiddleware``. Arguments: ``request``,
 #: ``exception`` and ``reason`` (``crawler.outcome.failure_reason`` of the exception).
 download_failed = object()
+
+#: A page request of the spider failed for good (an error status, a download error,
+#: robots.txt, an off-site redirect): no item will come for it. Sent by the news
+#: spider's page errback. Arguments: ``url`` (the request's URL).
+page_unavailable = object()
+
+#: The spider will bring no more pages (the warc spider read its archives to the
+#: end): records waiting for pages of their article are final now. Sent with
+#: ``send_catch_log_async``; the spider waits for the handlers. No arguments.
+pages_exhausted = object()

@@ -146,10 +146,10 @@ def start_fork_server(preload: tuple[str, ...]) -> bool:
     ctx = _context()
     if ctx.get_start_method() != "forkserver":
         return False
-    from multiprocessing import forkserver
+    from crawler import internals  # here: the fork server's own imports stay light
 
-    server = forkserver._forkserver
-    if getattr(server, "_forkserver_pid", None) is not None:
+    server = internals.forkserver()
+    if internals.forkserver_running(server):
         return False
     ctx.set_forkserver_preload([__name__, *preload])  # type: ignore[attr-defined]
     with _main_module_hidden():

@@ -106,7 +106,8 @@ class DedupePipeline:
                 raise self._drop("skip", "unchanged", url, f"version {existing.version}")
             self._claim(rid, existing.version + 1, chash, url)
             adapter["version"] = existing.version + 1
-            adapter["updated_at"] = utc_now_iso()
+            # when this version was seen: the fetch (a backfilled capture: its capture time)
+            adapter["updated_at"] = adapter.get("fetched_at") or utc_now_iso()
             self.stats.inc_value("dedupe/new_version")
             logger.debug("dedupe/new_version %s (version %d)", url, existing.version + 1)
             meta["minhash"] = self._signature(adapter["text"], chash, meta)

@@ -16,6 +16,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler import internals
 from crawler.detect import JSON_MAX_CHARS
 from crawler.extract_options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
@@ -128,9 +129,7 @@ class ExtractPipeline:
                 return
             engine.unpause()
             # wake the scheduling loop now rather than at its next heartbeat
-            nextcall = getattr(getattr(engine, "_slot", None), "nextcall", None)
-            if nextcall is not None:
-                nextcall.schedule()
+            internals.wake_engine(engine)
 
     def handle_result(self, page: FetchedPage, result: ArticleRecord | Skip) -> ArticleRecord:
         """Count and return a record, or count and drop a skip."""
@@ -145,6 +144,8 @@ class ExtractPipeline:
                 raise DropItem(f"drop/paywalled: {page.url}")
             result.paywalled = self.paywalled == "mark"
         self.stats.inc_value("extract/records")
+        if result.crawl_meta.get("decoded_how"):
+            self.stats.inc_value(f"charset/{result.crawl_meta['decoded_how']}")
         if result.crawl_meta.get("json_ld_skipped"):
             self.stats.inc_value("extract/json_ld_skipped", result.crawl_meta["json_ld_skipped"])
             logger.info(

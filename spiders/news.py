@@ -35,9 +35,9 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import discovery, preflight
+from crawler import discovery, multipage, preflight
 from crawler import signals as cleanwire_signals
-from crawler.charset import decode_html
+from crawler.charset import NOTABLE_DECODES, decode_html_how
 from crawler.diskset import DiskDict, DiskSet, TemporaryDatabase
 from crawler.items import FetchedPage
 from crawler.run import output_dir, run_name, utc_now_iso
@@ -632,6 +632,9 @@ class NewsSpider(Spider):
         headers: dict[str, str] = {}
         meta: dict[str, Any] = {}
         known = self._known(url, key)
+        if known is None and self._emitted_article_page(url, lastmod):
+            self._skip("known_url", url)
+            return None
         if known is not None:
             if not discovery.is_newer(lastmod, known.lastmod):
                 if listed is None:
@@ -713,12 +716,65 @@ class NewsSpider(Spider):
         """
         request = failure.request  # type: ignore[attr-defined]
         self._count("discovery/page_failed")
+        self.crawler.signals.send_catch_log(
+            signal=cleanwire_signals.page_unavailable, url=request.url
+        )
         self.logger.debug("Page %s failed: %s", request.url, failure.value)
         if failure.check(HttpError):
             status = failure.value.response.status
             if status not in self.retry_codes:
                 self.crawler.stats.inc_value("skip/http_error")
                 self.logger.debug("Skipped %s (http_error): status %d", request.url, status)
+
+    # ------------------------------------------------------------ whole articles
+    def request_continuation(self, url: str, article_url: str) -> Request | None:
+        """Fetch ``url``, a page the crawl needs to write the article at ``article_url``
+        whole (``pipelines/multipage.py``): a later page its pager links to, its page 1
+        when a later page came first, or the canonical page of an AMP or print copy.
+
+        Scheduled at once (``dont_filter``; robots.txt is obeyed as for any request)
+        unless ``url`` was requested in this run already (its page is on its way, or
+        failed: no revisits), is not on the article's site, or the sources file denies
+        it. The page budget does not count it (``MAX_ARTICLE_PAGES`` bounds an article).
+        Returns the scheduled Request, or None.
+        """
+        site = self.sites.get(_bare_host(article_url))
+        if site is None or self.dry_run or len(url) > self.max_url_length:
+            return None
+        host = (urlsplit(url).hostname or "").lower()
+        if not (host == site.host or host.endswith("." + site.host)):
+            return None
+        if site.source is not None and not site.source.allows(url):
+            return None
+        key = canonicalize(url, self.tracking_params)
+        if key in site.seen:
+            return None
+        site.seen.add(key)
+        request = Request(
+            url,
+            callback=self.parse_page,
+            errback=self._page_failed,
+            meta={
+                "site": site.host,
+                "source": "multipage",
+                "hints": {},
+                "discovery_depth": 0,
+                "follow": False,
+            },
+            priority=50,  # before other pages: a record waits for it
+            dont_filter=True,
+        )
+        self.crawler.engine.crawl(request)
+        return request
+
+    def _emitted_article_page(self, url: str, lastmod: str | None) -> bool:
+        """True for page 2 or later of an article an earlier run emitted (joined into
+        its record), unless its sitemap or feed date is newer than the article's."""
+        first = multipage.first_page_url(url)
+        if first is None:
+            return False
+        known = self._known(first, canonicalize(first, self.tracking_params))
+        return known is not None and not discovery.is_newer(lastmod, known.lastmod)
 
     # ------------------------------------------------------ link-following fallback
     def _on_idle(self) -> None:
@@ -751,8 +807,7 @@ class NewsSpider(Spider):
     # ---------------------------------------------------------------- helpers
     def _shared_scheduler(self) -> Any:
         """The distributed scheduler (crawler/redis_scheduler.py), or None."""
-        slot = getattr(self.crawler.engine, "_slot", None)
-        scheduler = getattr(slot, "scheduler", None)
+        scheduler = self.crawler.engine.scheduler
         return scheduler if hasattr(scheduler, "shared_found") else None
 
     def _share_found(self, site: SiteState, n: int) -> None:
@@ -777,10 +832,12 @@ class NewsSpider(Spider):
     def _decode(self, response: Response) -> str | None:
         if not self._is_html(response):
             return None
-        html = decode_html(response.body, _header(response, "Content-Type"))
+        html, how = decode_html_how(response.body, _header(response, "Content-Type"))
         if not html:
             self._skip("undecodable", response.url)
             return None
+        if how in NOTABLE_DECODES:
+            self._count(f"charset/{how}")
         return html
 
     def _item(

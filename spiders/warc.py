@@ -18,6 +18,7 @@ from scrapy import Spider
 from scrapy.exceptions import CloseSpider
 
 from crawler import preflight
+from crawler import signals as cleanwire_signals
 from crawler.items import FetchedPage
 from crawler.warc import WarcEntry, iter_warc
 
@@ -78,6 +79,9 @@ class WarcSpider(Spider):
         # Scrapy notices that a spider without requests is done at its next heartbeat
         # (every 5 s); an archive's end is known here, so close as soon as its last
         # page has left the pipelines.
+        await self._in_flight_below(1)
+        # no page of the archive is still coming: records waiting for theirs go on now
+        await self.crawler.signals.send_catch_log_async(signal=cleanwire_signals.pages_exhausted)
         await self._in_flight_below(1)
         raise CloseSpider("finished")
 

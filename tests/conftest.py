@@ -115,3 +115,14 @@ def serve() -> Iterator[Any]:
     yield start
     for server in servers:
         server.stop()
+
+
+#: Fixtures that start a server, a crawl or a worker pool: their tests are "slow"
+#: (``bash scripts/test.sh -m "not slow"`` runs the rest in about a minute).
+SLOW_FIXTURES = frozenset({"serve", "redis_server", "open_backend", "pywb", "ia_archive"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -296,6 +296,7 @@ def test_page_without_any_author() -> None:
 # -- the benchmark ------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # scores a whole dev set
 def test_news_meta_authors_score() -> None:
     """The authors score of the whole pipeline on the news-meta dev set holds."""
     if not NEWS_META.is_dir():

@@ -298,6 +298,7 @@ def test_modified(head: str, body: str, expected: str | None) -> None:
 # -- the news-meta dev set ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # scores a whole dev set
 @pytest.mark.skipif(not NEWS_META.is_dir(), reason="news-meta bench set not present")
 def test_news_meta_published_score() -> None:
     sys.path.insert(0, str(ROOT / "bench"))

@@ -26,6 +26,8 @@ from tests.conftest import ROOT, CrawlResult, run_crawl
 from tests.schema import validate_record
 from tests.server import FixtureServer
 
+pytestmark = pytest.mark.slow  # end-to-end crawls
+
 SAMPLE = ROOT / "samples" / "newsroom"
 SOURCES = ROOT / "samples" / "newsroom_src"
 MANIFEST = json.loads((SOURCES / "manifest.json").read_text(encoding="utf-8"))

@@ -208,7 +208,7 @@ def test_non_numeric_setting_exits_2(serve, tmp_path: Path):
 def test_unknown_spider_exits_2_listing_the_spiders(tmp_path: Path):
     result = run_crawl(tmp_path, spider="newz", start="https://www.example.com/")
     assert_usage_error(
-        result, "no spider named 'newz'; did you mean news? the spiders are: news, warc"
+        result, "no spider named 'newz'; did you mean news? the spiders are: archive, news, warc"
     )
 
 

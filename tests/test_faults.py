@@ -33,6 +33,8 @@ import contextlib
 
 import make_site
 
+pytestmark = pytest.mark.slow  # end-to-end crawls
+
 MB = 1024 * 1024
 RSS_LIMIT = 300 * MB
 #: The mixed crawl also extracts 50 articles in-process; bombs alone stay under RSS_LIMIT.

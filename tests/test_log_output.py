@@ -14,12 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from scrapy import Request
 
 from crawler.extensions.site_failures import FailureFilter, SiteFailures
 from crawler.quiet_startup import ScrapyDumpsAtDebug
 from tests.articles import route_news_site, sitemap_xml
 from tests.conftest import run_crawl
+
+pytestmark = pytest.mark.slow  # end-to-end crawls
 
 MAX_LINES = 40
 #: Scrapy's INFO dumps that move to DEBUG: component lists, settings, versions, stats

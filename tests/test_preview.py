@@ -27,7 +27,7 @@ ARTICLE = "/news/2026/03/12/harbour-ferry-plan-approved-after-vote.html"
 #: Chrome inside the article container, one line per clean-up rule we expect to see.
 SITE_PROMO = "Follow the Harbour Gazette on social media for more updates."
 IN_BODY_CHROME = (
-    '<p>Read more: <a href="/section/politics">Council news</a></p>\n<p>Share this story</p>\n'
+    '<h3>Share this story</h3>\n<p>Read more: <a href="/section/politics">Council news</a></p>\n'
 )
 
 

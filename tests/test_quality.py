@@ -64,6 +64,7 @@ def test_short_texts_are_left_to_article_detection() -> None:
     assert junk_reason("Sale sale sale sale sale sale sale.") is None
 
 
+@pytest.mark.slow  # scores a whole dev set
 def test_no_real_article_of_either_dev_set_is_junk() -> None:
     pages = sorted(BENCH.glob("*.json")) + sorted(BENCH.parent.glob("news-meta/*.json"))
     if not pages:

@@ -44,3 +44,27 @@ def meta_content(tree: HtmlElement, *names: str) -> str | None:
                 if value:
                     return value
     return None
+
+
+def json_ld_sections(objects: list[dict[str, Any]]) -> list[str]:
+    """The first ``articleSection`` the page's JSON-LD declares (a string or a list)."""
+    for obj in objects:
+        section = obj.get("articleSection")
+        if isinstance(section, str) and section.strip():
+            return [section.strip()]
+        if isinstance(section, list):
+            found = [s.strip() for s in section if isinstance(s, str) and s.strip()]
+            if found:
+                return found
+    return []
+
+
+def json_ld_publisher(objects: list[dict[str, Any]]) -> str | None:
+    """The name of the first publisher the page's JSON-LD declares."""
+    for obj in objects:
+        publisher = obj.get("publisher")
+        for entry in publisher if isinstance(publisher, list) else [publisher]:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and name.strip():
+                return name.strip()
+    return None

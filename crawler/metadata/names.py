@@ -227,7 +227,7 @@ _OTHER_CREDIT = re.compile(
 _HANDLE = re.compile(r"(?:^|\s)\S*@\S+")
 _NOT_WORD = re.compile(r"[\W_]+")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.I)
-_SLUG = re.compile(r"[a-z]+(?:-[a-z]+)+")
+_SLUG = re.compile(r"[a-z]+(?:[-_][a-z]+)+")
 _LAST_FIRST = re.compile(
     r"([A-Z\u00c0-\u00de][a-z\u00df-\u00ff'-]+), ?([A-Z\u00c0-\u00de][a-z\u00df-\u00ff'.-]+)"
 )
@@ -571,7 +571,7 @@ def byline_names(value: str, site: Site, org: bool = False) -> list[Name]:
         if text is None:
             continue
         if _SLUG.fullmatch(text) and not site.owns(text) and fold(text) not in AGENCIES:
-            text = " ".join(w.capitalize() for w in text.split("-"))  # a URL slug
+            text = " ".join(w.capitalize() for w in re.split("[-_]", text))  # a URL slug
         kind = kind_of(text, site, org)
         declared = kind == AGENCY or (kind == ORG and (org or _has_desk(text.split())))
         names.append(Name(text, kind, declared))

@@ -1,0 +1,92 @@
+"""The private names ``crawler/internals.py`` reaches still exist and work.
+
+They have no public equivalent in the pinned Scrapy, scrapy-redis and Python; this
+test is what fails, loudly and by name, when an upgrade renames one. It also checks
+that no other product module reaches them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from scrapy import Request, Spider
+
+from crawler import internals
+
+ROOT = Path(__file__).resolve().parent.parent
+#: private names, reached as attributes or through getattr
+PRIVATE = re.compile(
+    r"[.'\"]_slot\b|_check_if_closing|[.'\"]_fingerprints\b|_encode_request|_decode_request"
+    r"|[.'\"]_forkserver\b|_forkserver_pid"
+)
+
+
+def test_scrapy_redis_request_serialisation() -> None:
+    from scrapy_redis.queue import PriorityQueue
+
+    spider = Spider(name="s")
+    queue = PriorityQueue(server=None, spider=spider, key="k")
+    request = Request("https://news.example/a", priority=3, meta={"site": "news.example"})
+    again = internals.decode_request(queue, internals.encode_request(queue, request))
+    assert (again.url, again.priority, again.meta["site"]) == (
+        request.url,
+        3,
+        "news.example",
+    )
+
+
+def test_fork_server_object() -> None:
+    server = internals.forkserver()
+    assert callable(server.ensure_running)
+    assert isinstance(internals.forkserver_running(server), bool)
+
+
+PROBE = """
+import json
+from scrapy import Spider
+from scrapy.crawler import CrawlerProcess
+from crawler import internals
+
+seen = {}
+
+class Probe(Spider):
+    name = "probe"
+
+    async def start(self):
+        seen["woken"] = internals.wake_engine(self.crawler.engine)
+        seen["inprogress"] = type(internals.requests_in_progress(self.crawler.engine)).__name__
+        return
+        yield
+
+process = CrawlerProcess({"LOG_LEVEL": "ERROR"})
+process.crawl(Probe)
+process.start()
+print(json.dumps(seen))
+"""
+
+
+def test_engine_slot_of_a_running_crawl() -> None:
+    """Inside a real crawl the engine's slot has ``nextcall`` and ``inprogress``."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {
+        "woken": True,
+        "inprogress": "set",
+    }
+    assert internals.wake_engine(object()) is False
+
+
+def test_no_other_product_module_reaches_private_names() -> None:
+    reaching = sorted(
+        str(path.relative_to(ROOT))
+        for folder in ("crawler", "pipelines", "spiders")
+        for path in (ROOT / folder).rglob("*.py")
+        if path.name != "internals.py" and PRIVATE.search(path.read_text(encoding="utf-8"))
+    )
+    assert reaching == []
