@@ -18,58 +18,39 @@ heading left at its end. Headings, lists, quotes, code and tables stay.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import importlib
 import json
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
-from trafilatura.baseline import _BLOCK_ELEMS, baseline
-from trafilatura.core import (
-    ESCALATION_ACCEPT_RATIO,
-    ESCALATION_MAX_LENGTH,
-    ESCALATION_PAGE_SHARE,
-    _forum_thread_page,
-    _recall_retry,
-)
-from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
-from trafilatura.json_metadata import extract_json, extract_json_parse_error, normalize_json
-from trafilatura.main_extractor import BODY_XPATH, extract_content
 from trafilatura.metadata import (
-    JSON_MINIFY,
     examine_meta,
     extract_catstags,
     extract_title,
 )
-from trafilatura.settings import Document, Extractor
+from trafilatura.settings import Document
 from trafilatura.utils import (
     DOCTYPE_TAG,
     FAULTY_HTML,
     INVALID_XML_CHARS,
     is_dubious_html,
     line_processing,
-    remove_control_characters,
 )
 from trafilatura.xml import xmltotxt
 
-from crawler import fastxpath, multipage
+from crawler import multipage, trafilatura_adapter
 from crawler.detect import (
     JSON_LD_CACHE,
-    JSON_MAX_CHARS,
     ArticleDetector,
     PageEvidence,
     json_ld_objects,
-    load_json,
     oversized_json_ld,
     url_page_kind,
 )
@@ -556,285 +537,6 @@ def _trim_edges(
     return paras[start:end]
 
 
-def _run_trafilatura(
-    tree: HtmlElement, url: str, fast: bool, html: str | None = None
-) -> Any | None:
-    """trafilatura's body extraction of ``tree``: a document whose ``body`` is the
-    extracted element tree, or None.
-
-    The fast pass runs :func:`_fast_sequence` on ``tree`` itself (which it may prune);
-    the second, readability/jusText-compared pass runs ``bare_extraction`` on a copy.
-    """
-    # metadata comes from ``page_metadata`` on the same tree: trafilatura's own
-    # metadata pass (a deep copy per author search, htmldate's extensive search) cost
-    # about a third of the extraction
-    if fast and _FAST_SEQUENCE_OK:
-        try:
-            with _fast_xpaths():
-                body = _fast_sequence(tree, url, html)
-        except (TypeError, ValueError):  # what bare_extraction turns into "no result"
-            return None
-        return None if body is None else Document(body=body)
-    with _fast_xpaths() if _FAST_SEQUENCE_OK else contextlib.nullcontext():
-        return trafilatura.bare_extraction(
-            tree,
-            url=url,
-            fast=fast,
-            with_metadata=False,
-            include_comments=False,
-            include_links=False,
-            include_tables=True,
-        )
-
-
-# trafilatura's fast-mode cascade, as ``bare_extraction(tree, fast=True,
-# include_comments=False, include_tables=True, with_metadata=False)`` runs it
-# (trafilatura.core.trafilatura_sequence, version 2.3.1), minus work whose result
-# we do not use: the copy of the input tree (ours is not needed afterwards except
-# by the second pass, and the prunes below are idempotent for it), the
-# pre-conversion backup (only the readability/jusText comparison reads it), the
-# plain-text rendering (``_body_lines`` renders the body itself), and the raw-tree
-# prune's XPath when no class or id on the page can match it. Other trafilatura
-# versions go through ``bare_extraction`` (tests/test_extraction.py checks that
-# both give the same body). One difference is deliberate, in both our passes
-# (``_fast_xpaths``): a body split into same-class chunks is read whole
-# (``_joined_body_first``).
-_FAST_SEQUENCE_OK = trafilatura.__version__ == "2.3.1"
-#: Substrings one of which any element matched by RAW_TREE_PRUNE_XPATH has in its
-#: class or id; a page whose markup has none of them skips that prune's XPath.
-#: (Three substring searches: a regex alternation of them scans a 170 kB page five
-#: times slower, 0.7 ms.)
-_RAW_PRUNE_NEEDLES = ("mvp-post-add-", "infinite", "elementor-share-buttons")
-_EXTRACTOR: Extractor | None = None
-_RAW_TREE_PRUNE = [fastxpath.RAW_TREE_PRUNE, fastxpath.RAW_TREE_PRUNE_BUTTONS]
-_OVERALL_DISCARD = [fastxpath.OVERALL_DISCARD_SECTIONS, fastxpath.OVERALL_DISCARD_HIDDEN]
-_REMOVE_COMMENTS_AND_LISTS = [fastxpath.REMOVE_COMMENTS_AND_LISTS]
-# by module path: the package's ``trafilatura.baseline`` attribute is the function
-_core, _baseline, _external, _main_extractor = (
-    importlib.import_module(f"trafilatura.{name}")
-    for name in ("core", "baseline", "external", "main_extractor")
-)
-
-
-def _joined_body_first(tree: Any) -> list[Any]:
-    """``BODY_XPATH[0]``'s matches, the first with its twins joined to it.
-
-    An article body split into several containers of the same tag and class within
-    one section of the page (ad rails and sidebars between the chunks) is one body:
-    trafilatura reads only the first container. The twins found under the first
-    one's grandparent are moved, in page order, to the end of the first one, which
-    trafilatura then reads whole.
-    """
-    found = fastxpath.BODY_FIRST(tree)
-    if not found:
-        return found
-    first = found[0]
-    cls = first.get("class")
-    parent = first.getparent()
-    section = parent.getparent() if parent is not None else None
-    if not cls or section is None or section.tag in {"body", "html"}:
-        return found
-    twins = [
-        el
-        for el in section.iter(first.tag)
-        if el is not first and el.get("class") == cls and _outermost(el, first, cls)
-    ]
-    if not twins:
-        return found
-    for twin in twins:  # in page order (``iter``)
-        _move_content(twin, first)
-    merged = set(twins)
-    return [el for el in found if el not in merged]
-
-
-def _outermost(elem: Any, first: Any, cls: str) -> bool:
-    """True when ``elem`` is neither inside nor around ``first``, nor inside another
-    element of class ``cls``."""
-    for up in elem.iterancestors():
-        if up is first or up.get("class") == cls:
-            return False
-    return all(down is not elem for down in first.iterancestors())
-
-
-def _move_content(source: Any, target: Any) -> None:
-    """Move the text and children of ``source`` to the end of ``target``, then drop
-    ``source`` (its tail stays in place). Children, not the container itself: its class
-    names (a "sidebar-grid" chunk) would make trafilatura prune it inside the body."""
-    if source.text and source.text.strip():
-        _append_text(target, source.text)
-    for child in list(source):
-        target.append(child)
-    parent = source.getparent()
-    if source.tail and source.tail.strip():
-        previous = source.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + source.tail
-        else:
-            parent.text = (parent.text or "") + source.tail
-    parent.remove(source)
-
-
-def _append_text(elem: Any, text: str) -> None:
-    if len(elem):
-        elem[-1].tail = (elem[-1].tail or "") + text
-    else:
-        elem.text = (elem.text or "") + text
-
-
-#: (trafilatura module, global) -> our matchers selecting what its expressions select
-_FAST_XPATHS: dict[tuple[Any, str], Any] = {
-    (_main_extractor, "OVERALL_DISCARD_XPATH"): _OVERALL_DISCARD,
-    (_main_extractor, "BODY_XPATH"): [_joined_body_first, *BODY_XPATH[1:]],
-    (_external, "OVERALL_DISCARD_XPATH"): _OVERALL_DISCARD,
-    (_core, "RAW_TREE_PRUNE_XPATH"): _RAW_TREE_PRUNE,
-    (_core, "REMOVE_COMMENTS_AND_LISTS_XPATH"): _REMOVE_COMMENTS_AND_LISTS,
-    (_core, "REMOVE_COMMENTS_XPATH"): [fastxpath.REMOVE_COMMENTS],
-    (_baseline, "BASIC_CLEAN_XPATH"): fastxpath.BASIC_CLEAN,
-}
-
-
-@contextlib.contextmanager
-def _fast_xpaths() -> Iterator[None]:
-    """trafilatura run with :mod:`crawler.fastxpath`'s matchers in place of its
-    regex-testing expressions (same selections, a fraction of the cost).
-
-    Swaps module globals for the duration: extraction runs on one thread per process.
-    """
-    saved = {(module, name): getattr(module, name) for module, name in _FAST_XPATHS}
-    for (module, name), fast in _FAST_XPATHS.items():
-        setattr(module, name, fast)
-    try:
-        yield
-    finally:
-        for (module, name), original in saved.items():
-            setattr(module, name, original)
-
-
-def _page_text(tree: HtmlElement) -> str:
-    """``trafilatura.baseline.html2txt(tree)``: the page's text without asides, footers,
-    scripts and cookie notices (what an extraction's share of the page is measured on).
-
-    Read off ``tree`` without copying it: html2txt deletes the matched elements from a
-    copy (their tails join the previous sibling's tail or the parent's text), then pads
-    the text and tail of every block element with a space and drops control characters
-    from them; :func:`_emit_text` produces the same text runs in the same order.
-    """
-    body = tree.find(".//body")
-    if body is None:
-        body = tree
-    pieces: list[str] = []
-    _emit_text(body, set(fastxpath.BASIC_CLEAN(body)), pieces)
-    return " ".join("".join(pieces).split())
-
-
-def _page_text_bound(tree: HtmlElement) -> int:
-    """An upper bound on ``len(_page_text(tree))`` at a third of its cost.
-
-    The page text is the body's text without some subtrees (every aside, footer,
-    script, style, svg, template: subtracted here; cookie notices: not), with a
-    space added before each block element's text and tail, whitespace-normalised.
-    Its length is its non-space characters plus its words less one. Dropping a
-    subtree's text C from A+C+B removes C's non-space characters and at least
-    ``words(C) - 2`` words; padding adds at most one word per text or tail it
-    pads; dropping control characters removes characters, never adds words.
-    """
-    body = tree.find(".//body")
-    if body is None:
-        body = tree
-    words = body.text_content().split()
-    chars, count = sum(map(len, words)), len(words)
-    for elem in body.iter(*fastxpath.BASIC_TAGS):
-        parent = elem.getparent()
-        while parent is not None and parent is not body and parent.tag not in fastxpath.BASIC_TAGS:
-            parent = parent.getparent()
-        if parent is not None and parent is not body:
-            continue  # inside a subtree already subtracted
-        dropped = elem.text_content().split()
-        chars -= sum(map(len, dropped))
-        count -= len(dropped) - 2
-    count += 2 * sum(1 for _ in body.iter(*_BLOCK_ELEMS))
-    return chars + max(count - 1, 0)
-
-
-def _spaced(value: str, block: bool) -> str:
-    """A text or tail as html2txt's ``_spaced_text`` leaves it."""
-    if not block:
-        return value
-    return f" {remove_control_characters(value)}" if value else " "
-
-
-def _emit_text(elem: Any, removed: set[Any], out: list[str]) -> None:
-    """Append the text of ``elem`` (not its tail) as html2txt renders it."""
-    block = elem.tag in _BLOCK_ELEMS
-    text = elem.text or ""
-    kept: list[tuple[Any, str]] = []  # kept children, with their tails after the merges
-    for child in elem:
-        if child in removed:
-            if child.tail:
-                if kept:
-                    kept[-1] = (kept[-1][0], kept[-1][1] + child.tail)
-                else:
-                    text += child.tail
-        else:
-            kept.append((child, child.tail or ""))
-    out.append(_spaced(text, block))
-    for child, tail in kept:
-        if isinstance(child.tag, str):
-            _emit_text(child, removed, out)
-            out.append(_spaced(tail, child.tag in _BLOCK_ELEMS))
-        else:  # comment or processing instruction: no text of its own
-            out.append(tail)
-
-
-def _fast_extractor(url: str) -> Extractor:
-    global _EXTRACTOR
-    if _EXTRACTOR is None:
-        _EXTRACTOR = Extractor(
-            output_format="python", fast=True, comments=False, links=False, tables=True
-        )
-    options = copy.copy(_EXTRACTOR)
-    options.url = url
-    return options
-
-
-def _fast_sequence(tree: HtmlElement, url: str, html: str | None) -> etree._Element | None:
-    """trafilatura's fast-mode body of ``tree`` (pruned in place), or None."""
-    options = _fast_extractor(url)
-    is_forum = _forum_thread_page(tree)
-    if html is None or any(needle in html for needle in _RAW_PRUNE_NEEDLES):
-        tree = prune_unwanted_nodes(tree, _RAW_TREE_PRUNE)
-    if not is_forum:
-        tree = prune_unwanted_nodes(tree, _REMOVE_COMMENTS_AND_LISTS)
-    cleaned = convert_tags(tree_cleaning(copy.copy(tree), options), options, url)
-    postbody, temp_text = extract_content(cleaned, options)
-    # rescue: baseline on the uncleaned tree, accepted only if it adds text
-    if len(temp_text) < options.min_extracted_size:
-        b_body, b_text, b_len = baseline(tree)
-        if b_len > len(temp_text):
-            postbody, temp_text = b_body, b_text
-    # recall escalation for a short extraction covering little of the page (the
-    # exact page measure only when its upper bound does not settle the question)
-    if (
-        0 < len(temp_text) < ESCALATION_MAX_LENGTH
-        and len(temp_text) < ESCALATION_PAGE_SHARE * _page_text_bound(tree)
-        and len(temp_text) < ESCALATION_PAGE_SHARE * len(_page_text(tree))
-    ):
-        r_options = copy.copy(options)
-        r_options.focus = "recall"
-        r_text = ""
-        try:
-            r_body, r_text = _recall_retry(tree, r_options, url)
-        except Exception:  # as trafilatura: a failed retry keeps the first result
-            r_text = ""
-        if len(r_text) >= options.min_extracted_size and len(
-            r_text
-        ) > ESCALATION_ACCEPT_RATIO * len(temp_text):
-            postbody, temp_text = r_body, r_text
-    if len(temp_text) < options.min_output_size:
-        return None
-    return postbody
-
-
 def _prose(lines: list[str], shares: list[float]) -> int:
     """Characters of running prose: unlinked lines of ten words or more."""
     return sum(
@@ -911,7 +613,7 @@ def extract_text(
         etree.strip_tags(tree, "ruby", "rb", "rt", "rp", "rtc")
     anchors = _anchor_texts(tree)
     pristine = tree if html is None else None
-    doc = _run_trafilatura(tree if html is not None else copy.copy(tree), url, True, html)
+    doc = trafilatura_adapter.body(tree if html is not None else copy.copy(tree), url, True, html)
     body = (
         _body_lines(doc.body, anchors, url)
         if doc is not None and doc.body is not None
@@ -924,7 +626,9 @@ def extract_text(
     if options.fallback and (thin or _prose(body.lines, body.shares) / max(1, total) < 0.7):
         if pristine is None:
             pristine = parse_html(html or "")
-        backup = _run_trafilatura(pristine, url, fast=False) if pristine is not None else None
+        backup = (
+            trafilatura_adapter.body(pristine, url, fast=False) if pristine is not None else None
+        )
         if backup is not None and backup.body is not None:
             b_body = _body_lines(backup.body, anchors, url)
             if _better_backup(
@@ -935,7 +639,9 @@ def extract_text(
         # a page its scripts render: the article is HTML inside the script data
         page = f"<html><body><article>{fragment}</article></body></html>"
         rendered = parse_html(page)
-        rescued = _run_trafilatura(rendered, url, True, page) if rendered is not None else None
+        rescued = (
+            trafilatura_adapter.body(rendered, url, True, page) if rendered is not None else None
+        )
         if rescued is not None and rescued.body is not None:
             r_body = _body_lines(rescued.body, anchors, url)
             if _prose(r_body.lines, r_body.shares):  # prose where the page showed none
@@ -988,30 +694,6 @@ def _canonical(tree: HtmlElement, url: str, options: ExtractOptions) -> str:
 
 _CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")
 _TAG_HREF = re.compile(r"/tag(?:y|ies|s)?/")
-#: JSON-LD blocks trafilatura's metadata reader looks at.
-_JSON_LD_XPATH = './/script[@type="application/ld+json" or @type="application/settings+json"]'
-#: Characters of an unparsable JSON-LD block given to trafilatura's regex fallback.
-#: Article metadata (author, type, publisher) opens a page's JSON-LD; a block too
-#: large to be that and not valid JSON is a data dump (an app's state, a settings
-#: blob), where the fallback's author search copies the block once per match: a
-#: real 840 kB one with 1,716 "Person" entries took 0.8 s of one page's 0.85 s.
-JSON_LD_FALLBACK_MAX_CHARS = 64 * 1024
-
-
-def _json_ld_metadata(tree: HtmlElement, meta: Document) -> Document:
-    """trafilatura's ``extract_meta_json``, with its regex fallback for a block that
-    does not parse bounded to the block's first ``JSON_LD_FALLBACK_MAX_CHARS``."""
-    for elem in tree.xpath(_JSON_LD_XPATH):
-        if not elem.text or len(elem.text) > JSON_MAX_CHARS:
-            continue  # not read (an ld+json one is counted as json_ld_skipped)
-        text = normalize_json(JSON_MINIFY.sub(r"\1", elem.text))
-        try:
-            schema = load_json(text, strict=False)
-        except ValueError:
-            meta = extract_json_parse_error(text[:JSON_LD_FALLBACK_MAX_CHARS], meta)
-        else:
-            meta = extract_json(schema, meta)
-    return meta
 
 
 def page_metadata(tree: HtmlElement) -> Document:

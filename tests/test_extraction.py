@@ -358,7 +358,10 @@ def test_fast_pass_body_equals_trafilatura_bare_extraction(index: int) -> None:
     import trafilatura
     from trafilatura.xml import xmltotxt
 
-    from crawler.extraction import _run_trafilatura, parse_html
+    from crawler import trafilatura_adapter
+    from crawler.extraction import parse_html
+
+    assert trafilatura_adapter.fast_path(), "the pinned trafilatura must run the fast path"
 
     html = _variants()[index]
     url = "https://news.example/2024/05/03/a-story"
@@ -373,51 +376,9 @@ def test_fast_pass_body_equals_trafilatura_bare_extraction(index: int) -> None:
         include_links=False,
         include_tables=True,
     )
-    ours = _run_trafilatura(tree, url, True, html)
+    ours = trafilatura_adapter.body(tree, url, True, html)
     if theirs is None:
         assert ours is None
     else:
         assert ours is not None
         assert xmltotxt(ours.body, False) == xmltotxt(theirs.body, False)
-
-
-def _json_ld_fields(meta: object) -> tuple[object, ...]:
-    names = ("author", "title", "pagetype", "sitename", "categories")
-    return tuple(getattr(meta, name) for name in names)
-
-
-@pytest.mark.slow  # scores a whole dev set
-def test_json_ld_reader_gives_trafilaturas_metadata_on_real_pages() -> None:
-    """Our bounded JSON-LD reader is trafilatura's extract_meta_json on every real page
-    (the one with an 840 kB unparsable block included: it is 6x faster there)."""
-    import gzip
-
-    from trafilatura.metadata import extract_meta_json
-    from trafilatura.settings import Document
-
-    from crawler.extraction import _json_ld_metadata, parse_html
-    from tests.corpus import BENCH
-
-    pages = sorted(BENCH.glob("*.html.gz")) + sorted(BENCH.parent.glob("news-meta/*.html.gz"))
-    if not pages:
-        pytest.skip("the shared bench pages are not here")
-    for path in pages:
-        tree = parse_html(gzip.decompress(path.read_bytes()).decode("utf-8", "replace"))
-        ours = _json_ld_metadata(tree, Document())
-        assert _json_ld_fields(ours) == _json_ld_fields(extract_meta_json(tree, Document())), path
-
-
-def test_unparsable_json_ld_dump_is_read_only_as_far_as_its_bound() -> None:
-    """Poison: a huge invalid JSON-LD block full of Person entries. trafilatura's regex
-    fallback copies the block once per entry; ours reads its first 64 kB, and finds the
-    same authors."""
-    from trafilatura.settings import Document
-
-    from crawler.extraction import JSON_LD_FALLBACK_MAX_CHARS, _json_ld_metadata, parse_html
-
-    entry = '{"@type":"Person","name":"Ada Byron"},{"@type":"Person","name":"Alan Turing"},'
-    blob = '{"@graph":[' + entry * (4 * JSON_LD_FALLBACK_MAX_CHARS // len(entry)) + "BROKEN"
-    script = f'<script type="application/ld+json">{blob}</script>'
-    html = f"<html><head>{script}</head><body></body></html>"
-    meta = _json_ld_metadata(parse_html(html), Document())
-    assert meta.author == "Ada Byron; Alan Turing"

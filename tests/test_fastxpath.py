@@ -189,7 +189,7 @@ def test_page_text_equals_trafilatura_html2txt() -> None:
     """The escalation check's page measure, read without copying the tree, is html2txt's."""
     from trafilatura.baseline import html2txt
 
-    from crawler.extraction import _page_text
+    from crawler.trafilatura_adapter import _page_text
 
     for tree in _with_random_pages(_random_page, 3, 600):
         assert _page_text(tree) == html2txt(tree)
@@ -198,7 +198,7 @@ def test_page_text_equals_trafilatura_html2txt() -> None:
 def test_page_text_bound_is_never_below_the_page_text() -> None:
     """The escalation check's cheap bound holds on real pages and odd markup (nested
     removed blocks, control characters, soft hyphens, minified block runs)."""
-    from crawler.extraction import _page_text, _page_text_bound
+    from crawler.trafilatura_adapter import _page_text, _page_text_bound
 
     for tree in _with_random_pages(_random_page, 11, 1500):
         assert _page_text_bound(tree) >= len(_page_text(tree))

@@ -90,3 +90,22 @@ def test_no_other_product_module_reaches_private_names() -> None:
         if path.name != "internals.py" and PRIVATE.search(path.read_text(encoding="utf-8"))
     )
     assert reaching == []
+
+
+def test_only_the_adapter_reaches_trafilatura_internals() -> None:
+    imports = re.compile(r"from trafilatura[\w.]* import (?:\(([^)]*)\)|([^\n]*))")
+
+    def private(source: str) -> bool:
+        for match in imports.finditer(source):
+            names = (match.group(1) or match.group(2) or "").replace(",", " ").split()
+            if any(name.startswith("_") for name in names):
+                return True
+        return False
+
+    reaching = sorted(
+        str(path.relative_to(ROOT))
+        for folder in ("crawler", "pipelines", "spiders")
+        for path in (ROOT / folder).rglob("*.py")
+        if path.name != "trafilatura_adapter.py" and private(path.read_text(encoding="utf-8"))
+    )
+    assert reaching == []
