@@ -456,16 +456,24 @@ def published(
     now = now or datetime.now(UTC)
     day_first = not month_first(tree, url)
     ld_article, ld_other = _ld_dates(tree, "datePublished", day_first)
-    modified = _modified_stamps(tree, day_first)
-    byline = _byline(tree, url, day_first, modified)
     hinted = parse_date(hints.get("published"), day_first)
-    declared = [
+    structured = [
         *ld_article[:1],
         *_meta_dates(tree, PUBLISHED_META, day_first),
         *([] if ld_article else ld_other[:1]),
-        *(s for s in (*byline, hinted) if s),
     ]
     from_url = url_date(url)
+    # The byline search is the costly source. A declared date plausible against the
+    # other dates found without it is plausible against all of them (more dates can
+    # only lower the oldest one), so the byline is read only when that does not settle.
+    cheap = [*structured, *(s for s in (hinted, from_url) if s)]
+    if structured and len(cheap) > 1:
+        first = structured[0]
+        if _plausible(first, [s for s in cheap if s is not first], now):
+            return first.text
+    modified = _modified_stamps(tree, day_first)
+    byline = _byline(tree, url, day_first, modified)
+    declared = [*structured, *(s for s in (*byline, hinted) if s)]
     everything = [*declared, *([from_url] if from_url else [])]
     for stamp in declared:
         if _plausible(stamp, [s for s in everything if s is not stamp], now):
