@@ -241,3 +241,19 @@ def test_recent_set_forgets_the_oldest() -> None:
     for key in ("a", "b", "c"):
         recent.add(key)
     assert "a" not in recent and "b" in recent and "c" in recent and len(recent) == 2
+
+
+def test_a_pager_of_query_only_links_is_found_without_rel_next() -> None:
+    from crawler.multipage import read_page
+
+    url = "https://news.example/2026/05/03/harbour-ferry-plan"
+    html = (
+        "<html><head><title>Ferry</title></head><body><article><p>Text.</p>"
+        '<nav class="pager"><a href="?page=2">2</a> <a href="?page=3">3</a>'
+        '<a href="?page=2">Next page</a></nav></article></body></html>'
+    )
+    tree = parse_html(html)
+    assert tree is not None
+    signals = read_page(tree, url, html)
+    assert signals is not None
+    assert signals.pages == {2: f"{url}?page=2", 3: f"{url}?page=3"}
