@@ -30,12 +30,15 @@ EXIT_ALL_SITES_FAILED = 3
 EXIT_SOME_SITES_FAILED = 4
 #: Records could not be written or marked in the state store (disk, permissions, store).
 EXIT_OUTPUT_FAILED = 5
+#: Stopped by a signal (SIGTERM, Ctrl-C) before it finished; what it wrote is complete.
+EXIT_INTERRUPTED = 6
 
 OUTCOMES: dict[int, str] = {
     EXIT_OK: "ok",
     EXIT_ALL_SITES_FAILED: "all_sites_failed",
     EXIT_SOME_SITES_FAILED: "some_sites_failed",
     EXIT_OUTPUT_FAILED: "output_failed",
+    EXIT_INTERRUPTED: "interrupted",
 }
 
 DNS_FAILED = "DNS lookup failed"
@@ -127,10 +130,15 @@ class SiteOutcomes:
         return failed
 
 
-def exit_status(start_sites: int, failed_sites: int, output_failed: bool) -> int:
-    """The exit status of a run that started: output failures win over site failures."""
+def exit_status(
+    start_sites: int, failed_sites: int, output_failed: bool, interrupted: bool = False
+) -> int:
+    """The exit status of a run that started: output failures win over an interruption,
+    which wins over site failures (the sites it did not reach were not tried)."""
     if output_failed:
         return EXIT_OUTPUT_FAILED
+    if interrupted:
+        return EXIT_INTERRUPTED
     if start_sites and failed_sites >= start_sites:
         return EXIT_ALL_SITES_FAILED
     if failed_sites:
@@ -158,7 +166,13 @@ def run_exit_status(stats: Mapping[str, Any]) -> int:
         int(stats.get("run/start_sites", 0) or 0),
         int(stats.get("run/sites_failed", 0) or 0),
         output_failed(stats),
+        interrupted(stats),
     )
+
+
+def interrupted(stats: Mapping[str, Any]) -> bool:
+    """The run was stopped by a signal (Scrapy's ``shutdown`` finish reason)."""
+    return bool(stats.get("run/interrupted")) or stats.get("finish_reason") == "shutdown"
 
 
 def describe_failed(failed: Mapping[str, str], start_sites: int) -> str:
@@ -182,6 +196,11 @@ def describe_run(stats: Mapping[str, Any]) -> str:
             "records could not be written or marked in the state store"
             + (f" ({reason})" if reason in OUTPUT_FAILURES else "")
             + "; see the errors above"
+        )
+    if interrupted(stats):
+        parts.append(
+            "stopped by a signal before it finished; the records it wrote are complete and "
+            "the next run goes on from there"
         )
     failed = failed_sites_of(stats)
     if failed:

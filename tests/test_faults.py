@@ -376,6 +376,7 @@ def test_jobdir_pause_and_resume_emits_every_article_once(serve: Any, tmp_path: 
     }
     first, _ = crawl(tmp_path, settings=settings, stop_after=6.0, start=server.url("/sitemap.xml"))
     assert 0 < len(first.records) < len(paths), "the first run was stopped part-way"
+    assert first.returncode == 6, first.log[-3000:]  # interrupted
     second, _ = crawl(tmp_path, settings=settings, start=server.url("/sitemap.xml"))
     assert second.returncode == 0, second.log[-3000:]
     records, _ = read_output(tmp_path / "output")

@@ -79,6 +79,7 @@ class RunOutcome:
         stats.set_value("run/sites_failed", len(failed))
         for site, why in failed.items():
             stats.set_value(f"run/failed_site/{site}", why)
+        stats.set_value("run/interrupted", reason == "shutdown")
         code = outcome.run_exit_status(stats.get_stats())
         stats.set_value("run/exit_code", code)
         stats.set_value("run/outcome", outcome.OUTCOMES.get(code, str(code)))
