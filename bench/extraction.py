@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:
 
 import trafilatura  # noqa: E402
 
-import crawler.extraction as extraction  # noqa: E402
+import crawler.cleanup as cleanup  # noqa: E402
 from crawler.charset import decode_html  # noqa: E402
 from crawler.extraction import ExtractOptions, Skip, build_record  # noqa: E402
 from crawler.items import FetchedPage  # noqa: E402
@@ -375,15 +375,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ablate(pages: list[Page], ours: Scores, source: str) -> None:
-    """Body scores with each clean-up rule switched off (``crawler.extraction.RULES``)."""
-    in_force = set(extraction.RULES)
+    """Body scores with each clean-up rule switched off (``crawler.cleanup.RULES``)."""
+    in_force = set(cleanup.RULES)
     print("| without rule | P | R | F1 | ΔF1 | ΔF1 half A | ΔF1 half B |")
     print("|---|---|---|---|---|---|---|")
     try:
         for rule in sorted(in_force):
-            extraction.RULES.discard(rule)
+            cleanup.RULES.discard(rule)
             off = run(pages, make_ours(source))
-            extraction.RULES.add(rule)
+            cleanup.RULES.add(rule)
             p, r, f = off.body["all"]
             deltas = [off.body[h][2] - ours.body[h][2] for h in ("all", "A", "B")]
             print(
@@ -392,8 +392,8 @@ def ablate(pages: list[Page], ours: Scores, source: str) -> None:
                 + " |"
             )
     finally:
-        extraction.RULES.clear()
-        extraction.RULES.update(in_force)
+        cleanup.RULES.clear()
+        cleanup.RULES.update(in_force)
     print()
 
 

@@ -50,13 +50,14 @@ from crawler.language import _get_factory  # noqa: E402
 #: Names missing from the module are skipped, so the table survives refactoring.
 PHASES = {
     "parse_html": "parse HTML",
-    "page_evidence": "article markup (og:type, JSON-LD)",
-    "page_metadata": "metadata (title, authors, tags ...)",
-    "_published": "published date",
+    "page_metadata": "metadata (description, site name, tags ...)",
+    "headline": "title",
+    "article_authors": "authors",
+    "lead_image": "image",
+    "read_paywall": "paywall",
     "_canonical": "canonical URL",
-    "_anchor_texts": "anchor texts",
-    "_run_trafilatura": "trafilatura body extraction",
-    "_body_lines": "body lines + link shares",
+    "anchor_texts": "anchor texts",
+    "body_lines": "body lines + link shares",
     "clean_paragraphs": "clean-up",
     "detect_language": "language detection",
 }

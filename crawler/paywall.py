@@ -84,10 +84,13 @@ WALL_MAX_WORDS = 150
 _ACTIONS = ".//a | .//button | .//form"
 #: a newsletter sign-up asks for an e-mail address; a wall does not
 _EMAIL_FIELD = ".//input[@type='email']"
-_ARTICLE_CONTAINER = (
-    "ancestor::article | ancestor::main | ancestor::*[@itemprop='articleBody']"
-    " | preceding-sibling::article | preceding-sibling::*[@itemprop='articleBody']"
-)
+#: the article's container, from inside it
+_CONTAINERS = "ancestor::article | ancestor::main | ancestor::*[@itemprop='articleBody']"
+#: the article's container, right before the wall
+_CONTAINER_BEFORE = "preceding-sibling::article | preceding-sibling::*[@itemprop='articleBody']"
+#: words of article text after a wall past which the wall does not end the body (a
+#: metered "2 free articles left" banner above the full article)
+TEXT_AFTER_WALL = 40
 _FALSE = {"false", "0", "no"}
 _TRUE = {"true", "1", "yes"}
 _ARTICLE_TYPES = re.compile(r"(?:article|posting|report)$", re.IGNORECASE)
@@ -103,8 +106,9 @@ class Paywall:
     walls: tuple[str, ...] = ()
     #: normalised lines of the wall blocks (paragraph-level pieces)
     wall_lines: frozenset[str] = field(default_factory=frozenset)
-    #: a wall sits in or right after the article's container (<article>, <main>,
-    #: itemprop=articleBody): it ends the body even when the extractor left it out
+    #: a wall ends the article's container (<article>, <main>, itemprop=articleBody):
+    #: no more than a few words of it follow the wall, or the wall comes right after
+    #: it; it ends the body even when the extractor left it out
     in_article: bool = False
 
 
@@ -178,12 +182,36 @@ def read_paywall(tree: HtmlElement, objects: list[dict[str, Any]]) -> Paywall:
             continue  # a newsletter sign-up
         seen.add(elem)
         walls.append(text)
-        in_article = in_article or bool(elem.xpath(_ARTICLE_CONTAINER))
+        in_article = in_article or _ends_article(elem)
         for piece in elem.xpath(".//text()"):
             line = normalize_line(str(piece))
             if line:
                 lines.add(line)
     return Paywall(free, tuple(walls), frozenset(lines), in_article)
+
+
+def _ends_article(wall: Any) -> bool:
+    """``wall`` comes after the article's text: right after its container, or inside it
+    with at most ``TEXT_AFTER_WALL`` words of paragraphs after it."""
+    if wall.xpath(_CONTAINER_BEFORE):
+        return True
+    containers = wall.xpath(_CONTAINERS)
+    if not containers:
+        return False
+    container = containers[-1]  # the nearest
+    words = 0
+    for para in wall.itersiblings():
+        words += sum(word_len(t) for t in para.xpath(".//p//text() | self::p//text()"))
+        if words > TEXT_AFTER_WALL:
+            return False
+    for ancestor in wall.iterancestors():
+        if ancestor is container:
+            break
+        for para in ancestor.itersiblings():
+            words += sum(word_len(t) for t in para.xpath(".//p//text() | self::p//text()"))
+            if words > TEXT_AFTER_WALL:
+                return False
+    return True
 
 
 def strip_wall(lines: list[str], paywall: Paywall) -> tuple[list[str], bool]:

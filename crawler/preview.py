@@ -11,7 +11,7 @@ page that did not reach the record's text, each under the rule that took it:
   comparing the page's blocks with the extracted text;
 - ``title`` / ``byline``: the headline and the byline, which are the record's
   ``title`` and ``authors`` fields rather than text;
-- the extraction clean-up rules (``crawler.extraction.RULE_NAMES``);
+- the extraction clean-up rules (``crawler.cleanup.RULE_NAMES``);
 - ``site_block`` and its variants: lines learned as repeating across the site.
 
 Dedupe is not part of a preview (it depends on every other record).

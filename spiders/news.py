@@ -610,22 +610,68 @@ class NewsSpider(Spider):
         pagination: bool = False,
     ) -> Request | None:
         """A request for a page that may be an article, or None when it is not needed."""
-        if len(url) > self.max_url_length:
+        if len(url) > self.max_url_length:  # before any work on it
             self._skip("url_too_long", url)
             return None
         key = canonicalize(url, self.tracking_params)
-        if key in site.seen:
+        kind = "pagination" if pagination else discovery.url_kind(url)
+        if self._refused(url, key, site, follow, kind):
             return None
+        conditional = self._conditional(url, key, site, hints.get("lastmod"))
+        if conditional is None:
+            return None
+        headers, meta = conditional
+        if site.pages >= site.budget:
+            site.seen.add(key)
+            self._skip("page_budget", url)
+            if site.report is not None:
+                site.report.over_budget += 1
+            return None
+        site.pages += 1
+        site.seen.add(key)
+        if site.report is not None and not (follow and kind in ("listing", "pagination", "")):
+            self._dry_run_note(url, site)
+            return None
+        clean_hints = {k: v for k, v in hints.items() if v}
+        if kind:
+            clean_hints["url_kind"] = kind
+        meta.update(
+            site=site.host,
+            source=source,
+            hints=clean_hints,
+            discovery_depth=depth,
+            follow=follow,
+        )
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self._page_failed,
+            headers=headers or None,
+            meta=meta,
+            priority=_KIND_PRIORITY.get(kind, 0) - depth if follow else 0,
+        )
+
+    def _refused(self, url: str, key: str, site: SiteState, follow: bool, kind: str) -> bool:
+        """True (counted) for a URL not to request: seen, denied by the sources file, or
+        a followed link shaped like no content."""
+        if key in site.seen:
+            return True
         if site.source is not None and not site.source.allows(url):
             site.seen.add(key)
             self._skip("source_filter", url)
-            return None
-        kind = "pagination" if pagination else discovery.url_kind(url)
+            return True
         if follow and kind == "non_content":
             site.seen.add(key)
             self._skip("url_shape", url)
-            return None
-        lastmod = hints.get("lastmod")
+            return True
+        return False
+
+    def _conditional(
+        self, url: str, key: str, site: SiteState, lastmod: str | None
+    ) -> tuple[dict[str, str], dict[str, Any]] | None:
+        """Incremental fetch: None when the page is known and not newer than when it was
+        emitted (counted); else the request's headers and meta (a conditional request,
+        ETag / Last-Modified, for a known page listed with a newer date)."""
         listed = site.known.entry(key)  # (lastmod,) when listed earlier in this crawl
         if listed is not None and not discovery.is_newer(lastmod, listed[0]):
             return None  # listed again (another feed or sitemap), no newer date
@@ -650,40 +696,15 @@ class NewsSpider(Spider):
                 headers["If-Modified-Since"] = known.last_modified
             meta["handle_httpstatus_list"] = [304]
             meta["known_id"] = known.id
-        if site.pages >= site.budget:
-            site.seen.add(key)
-            self._skip("page_budget", url)
-            if site.report is not None:
-                site.report.over_budget += 1
-            return None
-        site.pages += 1
-        site.seen.add(key)
-        if site.report is not None and not (follow and kind in ("listing", "pagination", "")):
-            # dry run: an article (or a URL a sitemap or feed lists) is noted, not fetched
-            if site.robots is not None and not site.robots.allowed(url, self._robots_agent()):
-                site.report.robots_disallowed += 1
-                return None
-            self._count("discovery/dry_run/not_fetched")
-            self._note(site, "article_urls" if self._on_site(url, site) else "other_urls", url)
-            return None
-        clean_hints = {k: v for k, v in hints.items() if v}
-        if kind:
-            clean_hints["url_kind"] = kind
-        meta.update(
-            site=site.host,
-            source=source,
-            hints=clean_hints,
-            discovery_depth=depth,
-            follow=follow,
-        )
-        return Request(
-            url,
-            callback=self.parse_page,
-            errback=self._page_failed,
-            headers=headers or None,
-            meta=meta,
-            priority=_KIND_PRIORITY.get(kind, 0) - depth if follow else 0,
-        )
+        return headers, meta
+
+    def _dry_run_note(self, url: str, site: SiteState) -> None:
+        """Dry run: an article (or a URL a sitemap or feed lists) is noted, not fetched."""
+        if site.robots is not None and not site.robots.allowed(url, self._robots_agent()):
+            site.report.robots_disallowed += 1
+            return
+        self._count("discovery/dry_run/not_fetched")
+        self._note(site, "article_urls" if self._on_site(url, site) else "other_urls", url)
 
     def _refresh_known(self, response: Response) -> None:
         """After a 304, remember the newer lastmod, so the next run does not ask again.

@@ -9,11 +9,11 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler.cleanup import clean_paragraphs
 from crawler.extraction import (
     ExtractOptions,
     Skip,
     build_record,
-    clean_paragraphs,
 )
 from crawler.items import ArticleRecord, FetchedPage
 from crawler.metadata.title import clean_title

@@ -117,3 +117,12 @@ def test_paywalled_setting_in_a_crawl(tmp_path: Path, serve: Any) -> None:
     dropped = run_crawl(tmp_path / "drop", settings={"PAYWALLED": "drop"}, start=server.url("/"))
     assert [r["url"] for r in dropped.records] == [server.url(paths[2])]
     assert dropped.stat("drop/paywalled") == 2
+
+
+def test_a_meter_banner_above_the_whole_article_is_no_teaser() -> None:
+    """ "2 free articles left" shown above the full article: the article is whole (not
+    paywalled); the banner's lines are still not in the text."""
+    html = article_html(URL, 5).replace('<p class="byline">', METER + '<p class="byline">')
+    rec = record(html)
+    assert rec.paywalled is False
+    assert "Gratis-Kontingent" not in rec.text

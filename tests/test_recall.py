@@ -10,13 +10,12 @@ import json
 import pytest
 
 from crawler.charset import decode_html_how
+from crawler.cleanup import RULE_NAMES, clean_paragraphs
 from crawler.detect import ArticleDetector, PageEvidence, url_page_kind
 from crawler.extraction import (
-    RULE_NAMES,
     ExtractOptions,
     Skip,
     build_record,
-    clean_paragraphs,
 )
 from crawler.items import ArticleRecord, FetchedPage
 
