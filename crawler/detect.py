@@ -119,47 +119,35 @@ NON_ARTICLE_SEGMENTS = frozenset(
         "careers",
     }
 )
-#: Of those, the segments of a home, section, tag, author, search or login page (or a
-#: listing's later pages): strong evidence. The others (about, contact, events, team,
-#: newsletter ...) yield to a listed page or long prose.
-LISTING_SEGMENTS = frozenset(
+#: Of those, the segments of pages about the site (about, contact, events, team,
+#: newsletter ...): weak evidence, which yields to a listed page or long prose.
+SITE_PAGE_SEGMENTS = frozenset(
     {
-        "tag",
-        "tags",
-        "topic",
-        "topics",
-        "author",
-        "authors",
-        "autor",
-        "autoren",
-        "by",
-        "category",
-        "categories",
-        "kategorie",
-        "rubrique",
-        "rubrik",
-        "section",
-        "sections",
-        "search",
-        "suche",
-        "login",
-        "signin",
-        "sign-in",
-        "register",
-        "signup",
-        "sign-up",
-        "account",
-        "page",
-        "archive",
-        "archives",
-        "feed",
-        "rss",
-        "profile",
-        "user",
-        "users",
-        "cart",
+        "about",
+        "about-us",
+        "careers",
+        "contact",
+        "contact-us",
+        "event",
+        "events",
+        "impressum",
+        "imprint",
+        "jobs",
+        "newsletter",
+        "newsletters",
+        "people",
+        "privacy",
+        "shop",
+        "staff",
+        "subscribe",
+        "subscription",
+        "team",
+        "terms",
     }
 )
+#: The others, segments of a home, section, tag, author, search or login page (or a
+#: listing's later pages): strong evidence.
+LISTING_SEGMENTS = NON_ARTICLE_SEGMENTS - SITE_PAGE_SEGMENTS
 #: Segments that usually precede an article slug.
 ARTICLE_SEGMENTS = frozenset(
     {"article", "articles", "story", "stories", "news", "post", "posts", "blog", "a", "p"}
@@ -281,10 +269,20 @@ def json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
     return found
 
 
-def _types(obj: dict[str, Any]) -> set[str]:
+def json_ld_types(obj: dict[str, Any]) -> set[str]:
+    """A JSON-LD object's ``@type`` values, lower-cased, without a schema.org URL prefix."""
     raw = obj.get("@type")
     values = raw if isinstance(raw, list) else [raw]
-    return {str(v).rsplit("/", 1)[-1].lower() for v in values if v}
+    return {v.rsplit("/", 1)[-1].lower() for v in values if isinstance(v, str) and v}
+
+
+#: How the type of an article object ends: NewsArticle, BlogPosting, Report ...
+ARTICLE_TYPE_ENDINGS = ("article", "posting", "report")
+
+
+def is_article_object(obj: dict[str, Any]) -> bool:
+    """The JSON-LD object describes an article (its headline, date, image are the page's)."""
+    return any(t.endswith(ARTICLE_TYPE_ENDINGS) for t in json_ld_types(obj))
 
 
 @dataclass(frozen=True)
@@ -302,7 +300,7 @@ class PageEvidence:
         og = tree.xpath('//meta[@property="og:type" or @name="og:type"]/@content')
         ld: set[str] = set()
         for obj in json_ld_objects(tree):
-            ld |= _types(obj)
+            ld |= json_ld_types(obj)
         headline_links = sum(
             any((a.get("href") or "#")[:1] != "#" for a in h.iter("a"))
             for h in tree.iter("h2", "h3", "h4")

@@ -56,13 +56,14 @@ WALL_STEMS = (
     "tp-modal",
     "tp-container",
     "tp-iframe",
-    "subscriber-only",
-    "subscribers-only",
-    "subscriber_only",
-    "subscription-only",
-    "subscriptions-only",
-    "subscription-required",
-    "subscriptions-required",
+    # subscri(be|ber|ption)s?-?(only|required), every spelling the name pattern takes
+    *(
+        f"subscri{stem}{plural}{dash}{what}"
+        for stem in ("be", "ber", "ption")
+        for plural in ("", "s")
+        for dash in ("", "-")
+        for what in ("only", "required")
+    ),
     "prompt",
     "barrier",
     "premium-teaser",
@@ -70,8 +71,6 @@ WALL_STEMS = (
     "plus-teaser",
     "plusteaser",
 )
-#: a stem of every wall name above: most elements fail this cheap test
-_WALL_STEM = re.compile("wall|meter|piano|tp-|gate|lock|subscri|premium|plus", re.IGNORECASE)
 _CANDIDATES = etree.XPath("//body//*[@class or @id]")
 #: every class and id of the page's body, as plain strings: one regex over them
 #: all rules out a wall on most pages (0.7 ms on a large page) before any element
@@ -93,7 +92,6 @@ _CONTAINER_BEFORE = "preceding-sibling::article | preceding-sibling::*[@itemprop
 TEXT_AFTER_WALL = 40
 _FALSE = {"false", "0", "no"}
 _TRUE = {"true", "1", "yes"}
-_ARTICLE_TYPES = re.compile(r"(?:article|posting|report)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -155,11 +153,17 @@ def _gated_selectors(objects: Iterable[dict[str, Any]]) -> set[str]:
     return names
 
 
+def _has_wall_name(names: str) -> bool:
+    """``names`` (lower-cased class and id values) hold a wall's name: the cheap stem
+    test first, the pattern only when a stem is there."""
+    return any(stem in names for stem in WALL_STEMS) and bool(_WALL_NAME.search(names))
+
+
 def read_paywall(tree: HtmlElement, objects: list[dict[str, Any]]) -> Paywall:
     """The page's paywall evidence (``objects``: its JSON-LD)."""
     free = declared_free(objects)
     names = " ".join(_NAMES(tree)).lower()
-    if not any(stem in names for stem in WALL_STEMS) or not _WALL_NAME.search(names):
+    if not _has_wall_name(names):
         return Paywall(free)
     gated = _gated_selectors(objects)
     walls: list[str] = []
@@ -168,7 +172,7 @@ def read_paywall(tree: HtmlElement, objects: list[dict[str, Any]]) -> Paywall:
     in_article = False
     for elem in _CANDIDATES(tree):
         names = f"{elem.get('class', '')} {elem.get('id', '')}"
-        if not _WALL_STEM.search(names) or not _WALL_NAME.search(names):
+        if not _has_wall_name(names.lower()):
             continue
         if any(a in seen for a in elem.iterancestors()):
             continue

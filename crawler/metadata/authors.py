@@ -39,7 +39,7 @@ from trafilatura.metadata import normalize_authors
 from trafilatura.utils import trim
 
 from crawler import fastxpath
-from crawler.detect import ARTICLE_TYPES, json_ld_objects
+from crawler.detect import ARTICLE_TYPES, json_ld_objects, json_ld_types
 from crawler.metadata import meta_index
 from crawler.metadata.names import (
     _ACCOUNT_URL,
@@ -72,12 +72,6 @@ from crawler.metadata.names import (
 )
 
 # -- the page's sources ----------------------------------------------------------------
-
-
-def _types(obj: dict[str, Any]) -> set[str]:
-    raw = obj.get("@type")
-    values = raw if isinstance(raw, list) else [raw]
-    return {v.rsplit("/", 1)[-1].lower() for v in values if isinstance(v, str)}
 
 
 def _by_id(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -116,7 +110,7 @@ def site_names(tree: HtmlElement, objects: list[dict[str, Any]]) -> Site:
                 site.add(publisher.get("alternateName"))
             else:
                 site.add(publisher)
-        types = _types(obj)
+        types = json_ld_types(obj)
         if types & ORG_TYPES and "person" not in types:
             site.add(obj.get("name"))
             site.add(obj.get("alternateName"))
@@ -148,7 +142,7 @@ def _author_entries(value: Any, ids: dict[str, dict[str, Any]]) -> Iterator[tupl
                 name = " ".join(p for p in (given, family) if isinstance(p, str) and p.strip())
             if not name:
                 continue
-            types = _types(entry)
+            types = json_ld_types(entry)
             urls = [entry.get(k) for k in ("url", "@id", "sameAs")]
             account = any(isinstance(u, str) and _ACCOUNT_URL.search(u) for u in urls)
             yield name, bool(types & ORG_TYPES and "person" not in types), account
@@ -164,7 +158,7 @@ def json_ld_source(objects: list[dict[str, Any]], site: Site) -> list[Name]:
     for obj in objects:
         if "author" not in obj:
             continue
-        types = _types(obj)
+        types = json_ld_types(obj)
         article = bool(types & ARTICLE_TYPES)
         if not article and (page or not (types & PAGE_TYPES or not types)):
             continue

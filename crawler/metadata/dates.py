@@ -28,7 +28,7 @@ from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement, document_fromstring
 
-from crawler.detect import json_ld_objects
+from crawler.detect import is_article_object, json_ld_objects, json_ld_types
 from crawler.metadata import meta_index
 
 #: publication ``<meta>`` names (property, name or itemprop; case-folded), most trusted first
@@ -92,8 +92,6 @@ _ENDS_Z = re.compile(r"\dZ\s*$", re.IGNORECASE)
 _GMT_SIGN = re.compile(r"\b(?:GMT|UTC)(?=[+-]\d)")
 _COMMENT = re.compile(r"\([^)]*\)")
 _SENTINELS = (datetime(1, 1, 1), datetime(2, 2, 2))
-_TYPE_SUFFIX = ("article", "posting")
-_ARTICLE_TYPES = frozenset({"report"})
 _NOT_THE_PAGE = frozenset(
     {
         "organization",
@@ -277,24 +275,12 @@ def month_first(tree: HtmlElement, url: str = "") -> bool:
     return region in _MONTH_FIRST_REGIONS or (not region and language == "en")
 
 
-def _types(obj: dict[str, Any]) -> set[str]:
-    raw = obj.get("@type")
-    values = raw if isinstance(raw, list) else [raw]
-    return {str(v).rsplit("/", 1)[-1].lower() for v in values if v}
-
-
-def _is_article(types: set[str]) -> bool:
-    return any(t.endswith(_TYPE_SUFFIX) or t in _ARTICLE_TYPES for t in types)
-
-
 def _json_ld(tree: HtmlElement) -> Iterator[tuple[bool, dict[str, Any]]]:
     """(is an article object, object) of the page's JSON-LD, ``mainEntity`` included."""
     for obj in json_ld_objects(tree):
         for node in (obj, obj.get("mainEntity")):
-            if isinstance(node, dict):
-                types = _types(node)
-                if not types & _NOT_THE_PAGE:
-                    yield _is_article(types), node
+            if isinstance(node, dict) and not json_ld_types(node) & _NOT_THE_PAGE:
+                yield is_article_object(node), node
 
 
 def _ld_dates(tree: HtmlElement, key: str, day_first: bool) -> tuple[list[Stamp], list[Stamp]]:

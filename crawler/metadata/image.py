@@ -10,16 +10,14 @@ non-HTTP URLs are not images of the article.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
+from crawler.detect import is_article_object
 from crawler.metadata import meta_content
 
-#: JSON-LD types whose ``image`` is the article's
-_ARTICLE_TYPES = re.compile(r"(?:article|posting|report)$", re.IGNORECASE)
 #: attributes lazy-loading scripts keep the real source in, before ``src``
 _SOURCE_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "src")
 _FIGURE_IMAGES = "//article//figure//img | //figure//img | //main//img"
@@ -76,14 +74,11 @@ def lead_image(tree: HtmlElement, url: str, objects: list[dict[str, Any]]) -> st
     found = _absolute(declared, base)
     if found:
         return found
-    article_image = None
     for obj in objects:
-        kinds = obj.get("@type")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        if "image" in obj and any(isinstance(k, str) and _ARTICLE_TYPES.search(k) for k in kinds):
-            article_image = _absolute(_json_ld_image(obj["image"]), base)
-            if article_image:
-                return article_image
+        if "image" in obj and is_article_object(obj):
+            found = _absolute(_json_ld_image(obj["image"]), base)
+            if found:
+                return found
     for candidate in (
         meta_content(tree, "twitter:image", "twitter:image:src"),
         *(str(h) for h in tree.xpath('//link[@rel="image_src"]/@href')[:1]),

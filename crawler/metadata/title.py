@@ -19,6 +19,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+from crawler.detect import is_article_object
 from crawler.textnorm import normalize_text, word_len
 from crawler.urls import site_of
 
@@ -158,10 +159,6 @@ def clean_title(raw: str | None, h1: str | None, site_name: str | None, url: str
     return headline({"title": raw, "h1": h1}, site_name, url)
 
 
-#: JSON-LD types whose ``headline`` is the article's
-_ARTICLE_TYPES = re.compile(r"(?:article|posting|report)$", re.IGNORECASE)
-
-
 def json_ld_headline(objects: list[dict[str, Any]]) -> str | None:
     """The ``headline`` of the page's article object (else of any object that has one)."""
     found = None
@@ -169,9 +166,7 @@ def json_ld_headline(objects: list[dict[str, Any]]) -> str | None:
         value = obj.get("headline")
         if not isinstance(value, str) or not value.strip():
             continue
-        kinds = obj.get("@type")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        if any(isinstance(k, str) and _ARTICLE_TYPES.search(k) for k in kinds):
+        if is_article_object(obj):
             return value
         found = found or value
     return found
