@@ -79,7 +79,7 @@ def anchor_texts(tree: HtmlElement) -> Anchors:
     cards: list[str] = []
     card_links: list[Any] = []
     for a in tree.iter("a"):
-        text = normalize_line("".join(a.itertext()))
+        text = normalize_line(a.text_content())
         if not text:
             continue
         if text in targets:

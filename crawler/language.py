@@ -139,6 +139,7 @@ def _detect_block(detector: Detector) -> None:
             r = getrandbits(bits)
         return seq[r]
 
+    steps = np.empty((6, n_lang), dtype=np.float64)
     for _ in range(detector.n_trial):
         if detector.prior_map is not None:
             prob = np.array(detector.prior_map, dtype=np.float64)
@@ -156,9 +157,11 @@ def _detect_block(detector: Detector) -> None:
             prob /= sum(prob.tolist())
             if prob.max() > threshold or i >= limit:
                 break
-            rows = weight + matrix[[table[choice(ngrams)] for _ in range(5)]]
-            for row in rows:
-                prob *= row
+            # prob, then the five rows, multiplied in order (an axis-0 reduction
+            # multiplies row after row: the same products as five in-place steps)
+            steps[0] = prob
+            np.add(matrix[[table[choice(ngrams)] for _ in range(5)]], weight, out=steps[1:])
+            prob = np.multiply.reduce(steps, axis=0)
             i += 5
         langprob += prob / detector.n_trial
     detector.langprob = langprob.tolist()

@@ -162,8 +162,13 @@ def _has_wall_name(names: str) -> bool:
 def read_paywall(tree: HtmlElement, objects: list[dict[str, Any]]) -> Paywall:
     """The page's paywall evidence (``objects``: its JSON-LD)."""
     free = declared_free(objects)
-    names = " ".join(_NAMES(tree)).lower()
-    if not _has_wall_name(names):
+    values = set(_NAMES(tree))
+    if not _has_wall_name("\n".join(values).lower()):
+        return Paywall(free)
+    # the distinct class and id values naming a wall (a name lies inside one value:
+    # its delimiters are spaces, dashes or underscores), each tested once
+    wall_names = {v for v in values if _WALL_NAME.search(v)}
+    if not wall_names:
         return Paywall(free)
     gated = _gated_selectors(objects)
     walls: list[str] = []
@@ -171,8 +176,7 @@ def read_paywall(tree: HtmlElement, objects: list[dict[str, Any]]) -> Paywall:
     seen: set[Any] = set()
     in_article = False
     for elem in _CANDIDATES(tree):
-        names = f"{elem.get('class', '')} {elem.get('id', '')}"
-        if not _has_wall_name(names.lower()):
+        if elem.get("class") not in wall_names and elem.get("id") not in wall_names:
             continue
         if any(a in seen for a in elem.iterancestors()):
             continue

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from crawler.textnorm import words
 
@@ -68,18 +69,29 @@ def repetition(text: str) -> Repetition:
     return _repetition(text_tokens(text))
 
 
-#: An n-gram occurring c times puts each of its words c times in the text, so no
-#: n-gram can cover more than its bound unless the most frequent word covers this
-#: share: prose (whose most frequent word covers a few percent) is settled by one count.
-_MIN_TOP_WORD_SHARE = min(bound / n for n, bound in MAX_TOP_NGRAM_SHARE.items())
+def _may_exceed(tokens: list[str]) -> bool:
+    """Whether some n-gram may cover more than its bound, judged from word counts.
+
+    An n-gram occurring c times puts each of its words in c distinct places, so
+    every word of it occurs at least c times. For n = 1 that count is the most
+    frequent word's. For n >= 2 the n-gram holds two different words (so c is at
+    most the second highest word count) or one word repeated (each occurrence then
+    starts a pair of equal adjacent words). Prose, whose second most frequent word
+    covers a few percent and which seldom repeats a word back to back, is settled
+    here without counting any n-gram.
+    """
+    total = len(tokens)
+    counts = [count for _, count in Counter(tokens).most_common(2)] + [0]
+    if counts[0] > MAX_TOP_NGRAM_SHARE[1] * total:
+        return True
+    doubled = sum(1 for a, b in pairwise(tokens) if a == b)
+    most = max(counts[1], doubled)
+    return any(most * n > bound * total for n, bound in MAX_TOP_NGRAM_SHARE.items() if n > 1)
 
 
 def junk_reason(text: str) -> str | None:
     """Why ``text`` is repetition rather than an article, or None."""
     tokens = text_tokens(text)
-    if len(tokens) < MIN_WORDS:
-        return None
-    top_word = Counter(tokens).most_common(1)[0][1]
-    if top_word <= _MIN_TOP_WORD_SHARE * len(tokens):
+    if len(tokens) < MIN_WORDS or not _may_exceed(tokens):
         return None
     return _repetition(tokens).junk_reason()

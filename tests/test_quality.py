@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crawler.quality import junk_reason, repetition
+from crawler.quality import MIN_WORDS, _may_exceed, _repetition, junk_reason, repetition
 from tests.articles import article_html, article_text, route_site
 from tests.conftest import run_crawl
 from tests.corpus import BENCH
@@ -39,6 +40,34 @@ def _page(url: str, text: str, title: str = "Great deals") -> str:
 )
 def test_repeated_sentences_and_keywords_are_junk(text: str) -> None:
     assert junk_reason(text) is not None
+
+
+def test_the_word_count_shortcut_never_hides_junk() -> None:
+    """``junk_reason`` counts n-grams only when word counts leave junk possible: on
+    20,000 random token streams (few-word vocabularies, repeated units with noise, runs
+    of one word) every text the full measure calls junk passes the shortcut."""
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(40)]
+    junk = 0
+    for _ in range(20_000):
+        size = rng.randint(MIN_WORDS, 400)
+        kind = rng.random()
+        if kind < 0.3:
+            few = vocab[: rng.choice([1, 2, 3, 5, 10, 40])]
+            tokens = [rng.choice(few) for _ in range(size)]
+        elif kind < 0.6:
+            unit = [rng.choice(vocab) for _ in range(rng.randint(1, 6))]
+            tokens = (unit * size)[:size]
+            for _ in range(rng.randint(0, size // 3)):
+                tokens[rng.randrange(size)] = rng.choice(vocab)
+        else:
+            tokens = [rng.choice(vocab) for _ in range(size)]
+            at = rng.randrange(size)
+            tokens[at:at] = [vocab[0]] * rng.randint(0, size)
+        if _repetition(tokens).junk_reason() is not None:
+            junk += 1
+            assert _may_exceed(tokens), tokens
+    assert junk > 10_000
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -578,7 +578,11 @@ def _article_copy(tree: HtmlElement) -> HtmlElement:
 def _links_elsewhere_href(href: str | None, url: str) -> bool:
     if not href or href.startswith("#"):
         return False
-    return not url or _page_path(urljoin(url, href)) != _page_path(url)
+    if not url:
+        return True
+    # an absolute http(s) link is its own join (urljoin's cost, on every link of a page)
+    target = href if href.startswith(("http://", "https://")) else urljoin(url, href)
+    return _page_path(target) != _page_path(url)
 
 
 def _prune_text(text: str | None, day_first: bool) -> str | None:
