@@ -21,7 +21,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleRecord
-from crawler.state import store_for
+from crawler.runtime.state import store_for
 from pipelines.dedupe import DedupePipeline
 from pipelines.write import JsonlWriterPipeline
 from tests.articles import article_text

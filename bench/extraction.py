@@ -6,7 +6,7 @@ with that set's own metric: ``\\w+`` tokens, multisets of 4-token shingles,
 per-page tp/fp/fn normalised to sum 1, set precision = mean over non-empty
 predictions, recall = mean over all pages, F1 of the two means.
 
-"Ours" is ``crawler.extraction.build_record`` -- the very function the
+"Ours" is ``crawler.extract.record.build_record`` -- the very function the
 extract pipeline runs, article detection included (a page it skips scores as
 an empty prediction). Site-level boilerplate removal is a separate step that
 learns across a site's pages and cannot act on single pages, so it is not
@@ -56,10 +56,10 @@ if str(ROOT) not in sys.path:
 
 import trafilatura  # noqa: E402
 
-import crawler.cleanup as cleanup  # noqa: E402
-from crawler.charset import decode_html  # noqa: E402
-from crawler.extraction import ExtractOptions, Skip, build_record  # noqa: E402
+import crawler.extract.cleanup as cleanup  # noqa: E402
+from crawler.extract.record import ExtractOptions, Skip, build_record  # noqa: E402
 from crawler.items import FetchedPage  # noqa: E402
+from crawler.text.charset import decode_html  # noqa: E402
 
 DEFAULT_PATHS = [ROOT.parent / "shared" / "bench" / p for p in ("articles", "news-meta")]
 FIELDS = ("title", "authors", "published")
@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ablate(pages: list[Page], ours: Scores, source: str) -> None:
-    """Body scores with each clean-up rule switched off (``crawler.cleanup.RULES``)."""
+    """Body scores with each clean-up rule switched off (``crawler.extract.cleanup.RULES``)."""
     in_force = set(cleanup.RULES)
     print("| without rule | P | R | F1 | ΔF1 | ΔF1 half A | ΔF1 half B |")
     print("|---|---|---|---|---|---|---|")

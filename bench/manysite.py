@@ -188,10 +188,10 @@ def diagnose(corpus: Corpus, rec: Rec, settings: dict[str, str]) -> str:
     """What extraction alone makes of a record that was not written."""
     from scrapy.settings import Settings
 
-    from crawler.charset import decode_html
-    from crawler.extract_options import Skip
-    from crawler.extraction import build_record
+    from crawler.extract.options import Skip
+    from crawler.extract.record import build_record
     from crawler.items import FetchedPage
+    from crawler.text.charset import decode_html
     from pipelines.extract import options_from_settings
 
     conf = Settings()

@@ -39,8 +39,8 @@ if str(ROOT) not in sys.path:
 
 from crawler import settings as project_settings  # noqa: E402
 from crawler.items import ArticleRecord, FetchedPage  # noqa: E402
-from crawler.state import store_for  # noqa: E402
-from crawler.textnorm import content_hash, word_count  # noqa: E402
+from crawler.runtime.state import store_for  # noqa: E402
+from crawler.text.normalize import content_hash, word_count  # noqa: E402
 from pipelines.boilerplate import BoilerplatePipeline  # noqa: E402
 from pipelines.dedupe import DedupePipeline  # noqa: E402
 from pipelines.write import JsonlWriterPipeline  # noqa: E402
@@ -56,7 +56,7 @@ def build_records(n: int) -> list[ArticleRecord]:
         records: list[ArticleRecord] = pickle.loads(cache.read_bytes())
         return records
     from bench.throughput import Site, load_templates
-    from crawler.extraction import build_record
+    from crawler.extract.record import build_record
     from pipelines.extract import options_from_settings
 
     options = options_from_settings(get_crawler(Spider).settings)

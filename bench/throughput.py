@@ -642,8 +642,8 @@ def offline_verdict(site: Site, i: int, base: str) -> str:
     _import_crawler()
     from scrapy.settings import Settings
 
-    from crawler.extract_options import Skip
-    from crawler.extraction import build_record
+    from crawler.extract.options import Skip
+    from crawler.extract.record import build_record
     from crawler.items import FetchedPage
     from pipelines.extract import options_from_settings
 
@@ -663,7 +663,7 @@ def report_multisite(result: dict[str, Any], site: Site, base: str) -> None:
     """Records written, canonical sites, the drop/skip accounting, and which real pages
     (and distinct-text variants) got no record or more than one."""
     _import_crawler()
-    from crawler.urls import canonicalize
+    from crawler.net.urls import canonicalize
 
     n, stats, written = site.n, result["stats"], result["written"]
     hosts = {urlsplit(r["canonical_url"] or "").hostname for r in written}

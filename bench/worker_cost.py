@@ -40,13 +40,13 @@ if str(ROOT) not in sys.path:
 
 import trafilatura  # noqa: E402
 
-import crawler.extraction as extraction  # noqa: E402
+import crawler.extract.record as extraction  # noqa: E402
 from bench.extraction import DEFAULT_PATHS, load_pages  # noqa: E402
-from crawler.extraction import ExtractOptions, Skip, build_record  # noqa: E402
+from crawler.extract.record import ExtractOptions, Skip, build_record  # noqa: E402
 from crawler.items import FetchedPage  # noqa: E402
-from crawler.language import _get_factory  # noqa: E402
+from crawler.text.language import _get_factory  # noqa: E402
 
-#: Functions of crawler.extraction timed as phases (name in the module -> phase label).
+#: Functions of crawler.extract.record timed as phases (name in the module -> phase label).
 #: Names missing from the module are skipped, so the table survives refactoring.
 PHASES = {
     "parse_html": "parse HTML",

@@ -18,7 +18,7 @@ class FetchedPage:
     """An HTML page, as a spider fetched it, plus discovery hints.
 
     ``html`` is the decoded page, or empty while ``body`` still holds the raw
-    response bytes: the extraction worker decodes those (``crawler.pagework``).
+    response bytes: the extraction worker decodes those (``crawler.extract.pagework``).
     """
 
     url: str

@@ -29,7 +29,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
-from crawler.safety import AddressPolicy
+from crawler.net.safety import AddressPolicy
 
 
 class PrivateAddressError(Exception):

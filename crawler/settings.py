@@ -34,8 +34,8 @@ RETRY_ENABLED = True  # retry server errors and timeouts
 RETRY_TIMES = 2  # retries per request before it counts as failed
 REDIRECT_MAX_TIMES = 10  # longest redirect chain followed
 HTTPCACHE_ENABLED = False  # no HTTP cache: the state store does incremental fetch
-SCHEDULER_MEMORY_QUEUE = "crawler.scheduler_queue.SpillingLifoQueue"  # Scrapy's LIFO queue per site and priority, older requests in a temporary file (crawler/scheduler_queue.py)
-DUPEFILTER_CLASS = "crawler.dupefilter.DiskDupeFilter"  # Scrapy's request-fingerprint filter with the fingerprints in a temporary database on disk (crawler/dupefilter.py); distributed crawls filter in Redis
+SCHEDULER_MEMORY_QUEUE = "crawler.scheduler.spilling_queue.SpillingLifoQueue"  # Scrapy's LIFO queue per site and priority, older requests in a temporary file (crawler/scheduler/spilling_queue.py)
+DUPEFILTER_CLASS = "crawler.scheduler.dupefilter.DiskDupeFilter"  # Scrapy's request-fingerprint filter with the fingerprints in a temporary database on disk (crawler/scheduler/dupefilter.py); distributed crawls filter in Redis
 SCHEDULER_MEMORY_REQUESTS = 500  # pending requests kept in memory per scheduler queue (site and priority); more wait on disk; 0 = no limit
 
 # --- discovery (spiders/news.py) ----------------------------------------------
@@ -56,7 +56,7 @@ EXTRACT_CLEANUP = True  # remove in-body chrome lines (repeated headline/standfi
 PAYWALLED = "mark"  # paywalled teasers: "mark" (written with paywalled true), "keep" (written like any article, paywalled false) or "drop" (not written, drop/paywalled); the wall's text is never in text
 EXTRACT_FALLBACK = True  # retry with readability/jusText comparison when trafilatura finds too little
 EXTRACT_QUEUE_SIZE = 0  # pages handed to the worker pool at once (0 = 2 x workers); more wait, pausing downloads
-EXTRACT_FUNCTION = "crawler.extraction.build_record"  # dotted path of the picklable page -> record function the workers run
+EXTRACT_FUNCTION = "crawler.extract.record.build_record"  # dotted path of the picklable page -> record function the workers run
 EXTRACT_SWITCH_INTERVAL = 0.0005  # seconds between GIL hand-overs in the crawl process while a worker pool runs (Python's 0.005): finished workers get their next page sooner (2,000-page bench: +2 %); 0 keeps Python's
 EXTRACT_EARLY_START = True  # start the workers' fork server (trafilatura imports, language profiles) as the crawler is built, not when the spider opens: the first record comes sooner (crawler/extensions/early_pool.py)
 EXTRACT_MAX_TASKS_PER_WORKER = 10000  # replace a worker process after this many pages (bounds leaks: a worker plateaus near 100 MB of its own; each replacement refills its caches, about 1 ms per page for its first few hundred); 0 = never
@@ -116,11 +116,11 @@ ITEM_PIPELINES = {
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"  # every drop is counted in stats; keep the log readable
 LOG_LEVEL = "INFO"  # crawl log verbosity
 LOG_STARTUP_DETAILS = False  # log Scrapy's versions, enabled components, overridden settings and final stats dict at INFO; False moves them to DEBUG (the stats stay in <run>.stats.json)
-LOG_VERSIONS: list[str] = []  # libraries whose versions Scrapy logs at INFO before any add-on runs; empty: crawler/quiet_startup.py logs Scrapy's usual list at DEBUG
+LOG_VERSIONS: list[str] = []  # libraries whose versions Scrapy logs at INFO before any add-on runs; empty: crawler/addons/quiet_startup.py logs Scrapy's usual list at DEBUG
 LOG_FAILURES_PER_SITE = 1  # download failures logged per site (host:port); later ones go to DEBUG and one line per site counts them at the end; 0 logs every one
 FEED_EXPORT_ENCODING = "utf-8"  # for ad-hoc `-o` exports
 
-# --- safety (crawler/middlewares.py) ------------------------------------------
+# --- safety (crawler/downloadermiddlewares/, crawler/spidermiddlewares/) ----------
 ALLOW_LOOPBACK = False  # allow private/loopback targets; tests on 127.0.0.1 turn it on
 ALLOWED_REDIRECT_HOSTS: list[str] = []  # extra hosts redirects may lead to
 TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"  # Scrapy's caching resolver that refuses, at connect time, private addresses of hosts that are not start hosts and start hosts rebound from a public to a private address
@@ -130,22 +130,22 @@ RETRY_AFTER_MAX = 600.0  # longest Retry-After (429/503) waited for before a ret
 CRAWL_DELAY_MAX = 30.0  # longest robots.txt Crawl-delay honoured; sites asking more are crawled at this delay, with a warning
 TRAP_MAX_CHAIN = 50  # longest chain of same-shaped links followed (calendars, endless "next")
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.AddressGuardMiddleware": 40,  # schemes, private addresses, off-site redirects
-    "crawler.middlewares.ConnectGuardMiddleware": 900,  # connections the resolver refused -> skip/private_address
-    "crawler.middlewares.RetryBackoffMiddleware": 540,  # backoff before retries; skip/failed
-    "crawler.retry_after.RetryAfterMiddleware": 555,  # a 429/503's Retry-After before its retry
-    "crawler.crawl_delay.CrawlDelayMiddleware": 110,  # robots.txt Crawl-delay per site
-    "crawler.middlewares.BodyCheckMiddleware": 560,  # empty, 204 and binary bodies
+    "crawler.downloadermiddlewares.address_guard.AddressGuardMiddleware": 40,  # schemes, private addresses, off-site redirects
+    "crawler.downloadermiddlewares.address_guard.ConnectGuardMiddleware": 900,  # connections the resolver refused -> skip/private_address
+    "crawler.downloadermiddlewares.retry_backoff.RetryBackoffMiddleware": 540,  # backoff before retries; skip/failed
+    "crawler.downloadermiddlewares.retry_after.RetryAfterMiddleware": 555,  # a 429/503's Retry-After before its retry
+    "crawler.downloadermiddlewares.crawl_delay.CrawlDelayMiddleware": 110,  # robots.txt Crawl-delay per site
+    "crawler.downloadermiddlewares.body_check.BodyCheckMiddleware": 560,  # empty, 204 and binary bodies
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.middlewares.BoundedDecompressionMiddleware": 590,  # bombs -> skip/too_large
+    "crawler.downloadermiddlewares.decompression.BoundedDecompressionMiddleware": 590,  # bombs -> skip/too_large
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,  # same, without decoding the whole body
-    "crawler.middlewares.RedirectGuardMiddleware": 610,  # checks Location before redirecting
+    "crawler.downloadermiddlewares.meta_refresh.HeadMetaRefreshMiddleware": 580,  # same, without decoding the whole body
+    "crawler.downloadermiddlewares.redirect_guard.RedirectGuardMiddleware": 610,  # checks Location before redirecting
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,  # one robots.txt download per site, shared with the spider
+    "crawler.downloadermiddlewares.robotstxt.SharedRobotsTxtMiddleware": 100,  # one robots.txt download per site, shared with the spider
 }
 SPIDER_MIDDLEWARES = {
-    "crawler.middlewares.TrapFilterMiddleware": 950,  # session ids, trap-shaped URLs
+    "crawler.spidermiddlewares.trap_filter.TrapFilterMiddleware": 950,  # session ids, trap-shaped URLs
 }
 
 # --- reports and distribution ---------------------------------------------------
@@ -157,7 +157,7 @@ DISTRIBUTED_WORKER_TIMEOUT = 30.0  # seconds without heartbeat before a worker's
 DISTRIBUTED_MAX_IDLE = 60.0  # a worker exits once the shared frontier was empty this long; 0 waits forever
 DISTRIBUTED_REDIS_RETRY = 30.0  # seconds a Redis outage is retried before the worker stops (redis_unavailable)
 DISTRIBUTED_START_URLS_KEY = "%(name)s:start_urls"  # Redis list idle workers take start URLs from
-ADDONS = {"crawler.distributed.DistributedAddon": 0, "crawler.useragent.ContactUserAgentAddon": 0, "crawler.quiet_startup.QuietStartupAddon": 0}  # distributed mode from DISTRIBUTED/REDIS_URL; USER_AGENT from CONTACT_URL; Scrapy's start-up dumps at DEBUG
+ADDONS = {"crawler.addons.distributed.DistributedAddon": 0, "crawler.addons.useragent.ContactUserAgentAddon": 0, "crawler.addons.quiet_startup.QuietStartupAddon": 0}  # distributed mode from DISTRIBUTED/REDIS_URL; USER_AGENT from CONTACT_URL; Scrapy's start-up dumps at DEBUG
 
 # --- garbage collector (crawler/extensions/gc_tuning.py, drop_tracebacks.py) ---
 GC_FREEZE = True  # freeze the start-up heap (gc.freeze) when the crawler is built and when the spider opens: later collections and the exit skip it
@@ -190,7 +190,7 @@ EXTENSIONS = {
     "crawler.extensions.warc_output.WarcOutput": 510,
 }
 
-# --- web archive backfill (spiders/archive.py, crawler/cdx.py, crawler/backfill.py) ---
+# --- web archive backfill (spiders/archive.py, crawler/discovery/cdx.py, crawler/discovery/backfill.py) ---
 CDX_URL = "https://web.archive.org/cdx/search/cdx"  # CDX API that lists a site's captures (a pywb install: http://host:port/COLL/cdx)
 ARCHIVE_URL = "https://web.archive.org/web/"  # replay service; a capture is fetched as {ARCHIVE_URL}{timestamp}id_/{original URL} (pywb: http://host:port/COLL/)
 CDX_DIALECT = "auto"  # "ia" (Internet Archive: JSON array, resumeKey paging), "pywb" (JSON lines, page/showNumPages paging) or "auto" (told by the first answer)

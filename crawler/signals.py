@@ -21,7 +21,7 @@ site_pages_expected = object()
 
 #: A request failed for good with a download error (DNS, refused, TLS, timeout...):
 #: its retries are spent. Sent by ``RetryBackoffMiddleware``. Arguments: ``request``,
-#: ``exception`` and ``reason`` (``crawler.outcome.failure_reason`` of the exception).
+#: ``exception`` and ``reason`` (``crawler.runtime.outcome.failure_reason`` of the exception).
 download_failed = object()
 
 #: A page request of the spider failed for good (an error status, a download error,

@@ -1,4 +1,4 @@
-"""Strip lines that repeat across a site's articles (``crawler.boilerplate``).
+"""Strip lines that repeat across a site's articles (``crawler.text.site_lines``).
 
 Runs after the dedupe pipeline, so only an article's first copy reaches it:
 duplicates (exact, near, or the same article under another URL) never teach a
@@ -37,11 +37,11 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler import signals as cleanwire_signals
-from crawler.boilerplate import SiteBoilerplate
-from crawler.safety import bare_host
-from crawler.state import store_for
-from crawler.timing import timed
-from crawler.urls import site_of
+from crawler.net.safety import bare_host
+from crawler.net.urls import site_of
+from crawler.runtime.state import store_for
+from crawler.runtime.timing import timed
+from crawler.text.site_lines import SiteBoilerplate
 
 logger = logging.getLogger(__name__)
 

@@ -38,11 +38,11 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.neardup import RecentSignatures, minhash
-from crawler.run import utc_now_iso
-from crawler.state import store_for
-from crawler.state.base import ArticleState
-from crawler.timing import timed
+from crawler.runtime.run import utc_now_iso
+from crawler.runtime.state import store_for
+from crawler.runtime.state.base import ArticleState
+from crawler.runtime.timing import timed
+from crawler.text.neardup import RecentSignatures, minhash
 
 logger = logging.getLogger(__name__)
 

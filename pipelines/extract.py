@@ -1,10 +1,10 @@
 """Extract pipeline: FetchedPage -> ArticleRecord, or DropItem with a counted reason.
 
-Thin glue around ``crawler.extraction.build_record`` (pure, picklable), which
+Thin glue around ``crawler.extract.record.build_record`` (pure, picklable), which
 does the parsing, article detection, extraction and clean-up, run through
-``crawler.pagework.extract_page``, which first decodes a page the spider left
+``crawler.extract.pagework.extract_page``, which first decodes a page the spider left
 undecoded (``skip/undecodable`` when no charset reads it). With worker processes
-both run there only: this module imports the light ``crawler.extract_options``,
+both run there only: this module imports the light ``crawler.extract.options``,
 so the crawl process never loads trafilatura.
 """
 
@@ -17,10 +17,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler import internals
-from crawler.detect import JSON_MAX_CHARS
-from crawler.extract_options import ExtractOptions, Skip
+from crawler.extract.detect import JSON_MAX_CHARS
+from crawler.extract.options import ExtractOptions, Skip
 from crawler.items import ArticleRecord, FetchedPage
-from crawler.workers import ExtractionRunner, ExtractTimeout, WorkerCrashed
+from crawler.runtime.workers import ExtractionRunner, ExtractTimeout, WorkerCrashed
 
 logger = logging.getLogger(__name__)
 

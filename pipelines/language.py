@@ -59,7 +59,7 @@ class LanguagePipeline:
             spent_ms = float(crawl_meta.get("language_ms") or 0.0)
         else:
             # langdetect is loaded only when a record arrives without a language
-            from crawler.language import detect_language
+            from crawler.text.language import detect_language
 
             started = time.perf_counter()
             language, confidence = detect_language(

@@ -1,7 +1,7 @@
 """Whole articles: join the pages of a multi-page article; fold AMP and print copies.
 
 Runs right after the extract pipeline, so language detection, dedupe and the
-site boilerplate see an article's whole text. Extraction (``crawler.multipage``)
+site boilerplate see an article's whole text. Extraction (``crawler.extract.multipage``)
 reports, in ``crawl_meta``, the later pages a page-1 record's pager links to
 (``next_pages``), a continuation page's page 1 (``continuation_of``,
 ``page_number``) and an AMP or print copy's canonical URL (``copy_of``).
@@ -46,11 +46,11 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
 from crawler import internals
 from crawler import signals as cleanwire_signals
+from crawler.extract.multipage import ArticlePages, RecentSet, loose_key, url_key
 from crawler.items import ArticleRecord, FetchedPage
-from crawler.multipage import ArticlePages, RecentSet, loose_key, url_key
-from crawler.state import store_for
-from crawler.textnorm import content_hash, word_count
-from crawler.timing import timed
+from crawler.runtime.state import store_for
+from crawler.runtime.timing import timed
+from crawler.text.normalize import content_hash, word_count
 
 logger = logging.getLogger(__name__)
 

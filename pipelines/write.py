@@ -2,7 +2,7 @@
 
 The file is written as ``<run>.jsonl.part`` (one JSON object per line, each line
 written straight to the OS), and renamed when the spider closes; it is the
-crawl's journal (``crawler.journal``). A record is marked in the store only
+crawl's journal (``crawler.runtime.journal``). A record is marked in the store only
 after its line is written, and the store's batch is committed only after the
 file is fsynced, so a mark never exists without its line. On open, leftover
 ``.part`` files of killed runs are recovered: complete lines kept and re-marked
@@ -32,14 +32,14 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler import journal
 from crawler import signals as cleanwire_signals
 from crawler.items import ArticleRecord, record_fields, record_to_dict
-from crawler.neardup import minhash
-from crawler.run import output_dir, run_name
-from crawler.state import store_for
-from crawler.state.base import ArticleState
-from crawler.timing import timed
+from crawler.runtime import journal
+from crawler.runtime.run import output_dir, run_name
+from crawler.runtime.state import store_for
+from crawler.runtime.state.base import ArticleState
+from crawler.runtime.timing import timed
+from crawler.text.neardup import minhash
 
 logger = logging.getLogger(__name__)
 

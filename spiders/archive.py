@@ -7,8 +7,8 @@ form, so nothing is rewritten). ``-a from=YYYY[MM[DD]]`` and ``-a to=...`` bound
 capture dates, ``-a max_captures=N`` (``ARCHIVE_MAX_CAPTURES``) the captures fetched
 per site; ``-a sources=FILE`` names the sites one per line (or a TOML sources file).
 
-Which captures are fetched is decided from the CDX rows (``crawler/backfill.py``);
-the CDX protocol and its two dialects are in ``crawler/cdx.py``. Each capture goes
+Which captures are fetched is decided from the CDX rows (``crawler/discovery/backfill.py``);
+the CDX protocol and its two dialects are in ``crawler/discovery/cdx.py``. Each capture goes
 to the pipelines as a ``FetchedPage`` with its original URL and the capture time as
 ``fetched_at``, so it is detected, extracted, deduplicated and versioned as a live
 page of the same state store would be. The captures of one article are fetched one
@@ -40,10 +40,9 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import preflight
 from crawler import signals as cleanwire_signals
-from crawler.backfill import SKIP_REASONS, CaptureQueue, CaptureSelector, article_key
-from crawler.cdx import (
+from crawler.discovery.backfill import SKIP_REASONS, CaptureQueue, CaptureSelector, article_key
+from crawler.discovery.cdx import (
     DIALECTS,
     Capture,
     CdxError,
@@ -56,8 +55,9 @@ from crawler.cdx import (
     timestamp_iso,
 )
 from crawler.items import ArticleRecord, FetchedPage
-from crawler.outcome import failure_reason
-from crawler.urls import canonicalize
+from crawler.net.urls import canonicalize
+from crawler.runtime import preflight
+from crawler.runtime.outcome import failure_reason
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +81,9 @@ def _usage_error(message: str) -> None:
 def read_sites_file(path: str) -> list[str]:
     """The sites a ``-a sources`` file names: one per line (``#`` starts a comment),
     or each site's first start (or sitemap, or feed) URL in a TOML sources file
-    (``crawler/sources.py``)."""
+    (``crawler/discovery/sources.py``)."""
     if path.endswith(".toml"):
-        from crawler.sources import load_sources
+        from crawler.discovery.sources import load_sources
 
         sources = load_sources(path)
         return [
@@ -620,7 +620,7 @@ class ArchiveSpider(Spider):
     def _state_store(self) -> Any:
         if self._store is None and not self._store_failed:
             try:
-                from crawler.state import store_for
+                from crawler.runtime.state import store_for
 
                 self._store = store_for(self.crawler)
             except (ImportError, ValueError) as exc:

@@ -1,6 +1,6 @@
 """`scrapy crawl news -a start=URL[,URL...] [-a max_pages=N]`: find a news site's articles.
 
-(`-a sources=FILE` reads the sites from a sources file instead: crawler/sources.py.
+(`-a sources=FILE` reads the sites from a sources file instead: crawler/discovery/sources.py.
 `-a dry_run=1` reports what discovery finds without fetching articles. In distributed
 mode `-a start` may be empty: workers take start URLs pushed to Redis.)
 
@@ -14,10 +14,10 @@ as such; any other non-root start URL is a listing page to follow links from.
 Every page that may be an article goes to the pipelines as a ``FetchedPage``; the
 extract pipeline decides what is an article. A page the spider does not parse for
 links (an article a sitemap or feed lists) goes with its raw body, which the
-extraction worker decodes (``crawler/pagework.py``). URLs an earlier run already emitted
+extraction worker decodes (``crawler/extract/pagework.py``). URLs an earlier run already emitted
 are not requested again unless their sitemap ``lastmod`` or feed date is newer;
 then they are requested with ``If-None-Match`` / ``If-Modified-Since``.
-The parsing lives in ``crawler/discovery.py``.
+The parsing lives in ``crawler/discovery/`` (sitemaps, feeds, links, lastmod dates).
 """
 
 from __future__ import annotations
@@ -35,13 +35,28 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import discovery, multipage, preflight
 from crawler import signals as cleanwire_signals
-from crawler.charset import NOTABLE_DECODES, decode_html_how
-from crawler.diskset import DiskDict, DiskSet, TemporaryDatabase
+from crawler.discovery.dry_run import DiscoveryReport
+from crawler.discovery.feeds import FeedEntry, feed_links, looks_like_feed_url, parse_feed
+from crawler.discovery.lastmod import date_key, is_newer, iso_date
+from crawler.discovery.links import page_links, url_kind
+from crawler.discovery.parsing import parse_html, xml_kind
+from crawler.discovery.sitemaps import (
+    Sitemap,
+    looks_like_sitemap_url,
+    maybe_gunzip,
+    order_sitemap_children,
+    parse_sitemap,
+    robots_sitemaps,
+    sitemap_rank,
+)
+from crawler.extract import multipage
 from crawler.items import FetchedPage
-from crawler.run import output_dir, run_name, utc_now_iso
-from crawler.urls import canonicalize
+from crawler.net.urls import canonicalize
+from crawler.runtime import preflight
+from crawler.runtime.diskset import DiskDict, DiskSet, TemporaryDatabase
+from crawler.runtime.run import output_dir, run_name, utc_now_iso
+from crawler.text.charset import NOTABLE_DECODES, decode_html_how
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
 #: Child sitemaps of an index requested at once; more follow while the page budget lasts.
@@ -108,13 +123,13 @@ class SiteState:
     start_html: str | None = None
     start_page_url: str | None = None
     docs: set[str] = field(default_factory=set)  # sitemaps and feeds requested
-    # on disk (crawler/diskset.py): a sitemap may list tens of thousands of URLs
+    # on disk (crawler/runtime/diskset.py): a sitemap may list tens of thousands of URLs
     seen: DiskSet = field(default_factory=DiskSet)  # canonical URLs of pages requested
     known: DiskDict = field(default_factory=DiskDict)  # emitted before: lastmod seen
-    source: Any = None  # the crawler.sources.SiteSource of a -a sources=FILE site
+    source: Any = None  # the crawler.discovery.sources.SiteSource of a -a sources=FILE site
     sitemap_queue: list[tuple[str, int]] = field(default_factory=list)  # index children to read
     sitemaps_in_flight: int = 0  # queued child sitemaps requested and not yet handled
-    report: discovery.DiscoveryReport | None = None  # what discovery found (dry run only)
+    report: DiscoveryReport | None = None  # what discovery found (dry run only)
     robots: Any = None  # the site's robots.txt rules (dry run only: nothing else asks)
     docs_done: int = 0  # sitemap and feed documents answered or failed
     announced: tuple[int, bool] = (0, False)  # last site_pages_expected (pages, discovering)
@@ -131,7 +146,7 @@ def _with_scheme(url: str) -> str:
 
 def _iso(value: str | None) -> str | None:
     """A sitemap or feed date as ISO 8601 UTC; unreadable dates are kept as given."""
-    return discovery.iso_date(value) or value
+    return iso_date(value) or value
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -156,7 +171,7 @@ class NewsSpider(Spider):
         super().__init__(*args, **kwargs)
         self.site_sources: list[Any] = []
         if sources:
-            from crawler.sources import SourcesError, load_sources
+            from crawler.discovery.sources import SourcesError, load_sources
 
             try:
                 self.site_sources = load_sources(sources)
@@ -247,7 +262,8 @@ class NewsSpider(Spider):
             self.allowed_domains = sorted({*self.allowed_domains, host})
 
     def source_for(self, url: str) -> Any:
-        """The sources-file entry (``crawler.sources.SiteSource``) of ``url``'s site, if any."""
+        """The sources-file entry (``crawler.discovery.sources.SiteSource``) of ``url``'s site,
+        if any."""
         site = self.sites.get(_bare_host(url))
         return site.source if site is not None else None
 
@@ -260,7 +276,7 @@ class NewsSpider(Spider):
                 budget = source.max_pages
             site = self.sites[host] = self._new_site(host, url, budget, source)
             if self.dry_run:
-                site.report = discovery.DiscoveryReport(host, url)
+                site.report = DiscoveryReport(host, url)
         return site
 
     def _new_site(self, host: str, url: str, budget: int, source: Any = None) -> SiteState:
@@ -289,12 +305,12 @@ class NewsSpider(Spider):
         if site is None:
             site = self.sites[host] = self._new_site(host, response.url, self.budget)
             if self.dry_run:
-                site.report = discovery.DiscoveryReport(host, response.url)
+                site.report = DiscoveryReport(host, response.url)
         return site
 
     def _start_requests(self, url: str, site: SiteState) -> Iterator[Request]:
         parts = urlsplit(url)
-        if discovery.looks_like_sitemap_url(url) or discovery.looks_like_feed_url(url):
+        if looks_like_sitemap_url(url) or looks_like_feed_url(url):
             self._count("discovery/start/document")
             req = self._doc_request(url, site, depth=0, is_start=True)
             if req is not None:
@@ -342,7 +358,7 @@ class NewsSpider(Spider):
 
             parser = load_object(self.settings.get("ROBOTSTXT_PARSER"))
             site.robots = parser.from_crawler(self.crawler, text.encode("utf-8"))
-        for url in discovery.robots_sitemaps(text, response.url):
+        for url in robots_sitemaps(text, response.url):
             self._count("discovery/robots_sitemaps")
             self._note(site, "robots_sitemaps", url)
             req = self._doc_request(url, site, depth=0)
@@ -392,15 +408,15 @@ class NewsSpider(Spider):
         self._announce(site)
 
     def _read_document(self, response: Response, site: SiteState) -> Iterator[Any]:
-        body = discovery.maybe_gunzip(response.body, self.sitemap_max_bytes)
+        body = maybe_gunzip(response.body, self.sitemap_max_bytes)
         if body is None:
             self._skip("sitemap_too_large", response.url)
             return
-        sitemap = discovery.parse_sitemap(body, response.url, self.sitemap_max_urls)
+        sitemap = parse_sitemap(body, response.url, self.sitemap_max_urls)
         if sitemap.kind:
             yield from self._read_sitemap(response, sitemap, site)
             return
-        entries = discovery.parse_feed(body, response.url, self.sitemap_max_urls)
+        entries = parse_feed(body, response.url, self.sitemap_max_urls)
         if entries is not None:
             self._note(site, "feeds", response.url)
             yield from self._read_feed(entries, site)
@@ -409,9 +425,7 @@ class NewsSpider(Spider):
         else:
             self._skip("not_a_sitemap_or_feed", response.url)
 
-    def _read_sitemap(
-        self, response: Response, sitemap: discovery.Sitemap, site: SiteState
-    ) -> Iterator[Any]:
+    def _read_sitemap(self, response: Response, sitemap: Sitemap, site: SiteState) -> Iterator[Any]:
         depth = response.meta.get("sitemap_depth", 0)
         if sitemap.truncated:
             self._count("discovery/sitemap_truncated")
@@ -423,10 +437,10 @@ class NewsSpider(Spider):
         if sitemap.kind == "index":
             self._count("discovery/sitemap_indexes")
             self._note(site, "sitemap_indexes", response.url)
-            children = discovery.order_sitemap_children(sitemap.entries)
-            preferred = [c for c in children if discovery.sitemap_rank(c.loc) < 2]
+            children = order_sitemap_children(sitemap.entries)
+            preferred = [c for c in children if sitemap_rank(c.loc) < 2]
             for child in children:
-                if preferred and discovery.sitemap_rank(child.loc) == 2:
+                if preferred and sitemap_rank(child.loc) == 2:
                     self._skip("sitemap_non_article", child.loc)
                     continue
                 site.sitemap_queue.append((child.loc, depth + 1))
@@ -435,7 +449,7 @@ class NewsSpider(Spider):
         self._note(site, "sitemaps", response.url)
         entries = sorted(
             sitemap.entries,
-            key=lambda e: discovery.date_key(e.lastmod or e.published),
+            key=lambda e: date_key(e.lastmod or e.published),
             reverse=True,
         )
         found = site.found
@@ -454,7 +468,7 @@ class NewsSpider(Spider):
                 yield req
         self._share_found(site, site.found - found)
 
-    def _read_feed(self, entries: list[discovery.FeedEntry], site: SiteState) -> Iterator[Any]:
+    def _read_feed(self, entries: list[FeedEntry], site: SiteState) -> Iterator[Any]:
         self._count("discovery/feeds")
         self._share_found(site, sum(self._on_site(e.url, site) for e in entries))
         for entry in entries:
@@ -524,8 +538,8 @@ class NewsSpider(Spider):
         site = self._site_of(response)
         html = self._decode(response)
         if html is None:
-            body = discovery.maybe_gunzip(response.body, self.sitemap_max_bytes) or b""
-            if discovery.xml_kind(body) and not response.meta.get("sniffed"):
+            body = maybe_gunzip(response.body, self.sitemap_max_bytes) or b""
+            if xml_kind(body) and not response.meta.get("sniffed"):
                 response.meta["sniffed"] = True
                 yield from self.parse_document(response)
             return
@@ -535,10 +549,10 @@ class NewsSpider(Spider):
             yield self._item(response, html, "start", {})
         site.start_html = html
         site.start_page_url = response.url
-        tree = discovery.parse_html(html, response.url)
+        tree = parse_html(html, response.url)
         if tree is None:
             return
-        for feed in discovery.feed_links(tree, response.url):
+        for feed in feed_links(tree, response.url):
             self._count("discovery/feed_links")
             req = self._doc_request(feed, site, depth=0)
             if req is not None:
@@ -576,7 +590,7 @@ class NewsSpider(Spider):
                 response.meta.get("hints") or {},
             )
         if follow:
-            tree = discovery.parse_html(html, response.url)
+            tree = parse_html(html, response.url)
             if self.dry_run:
                 self._note_listing(site, response.url, tree)
             if tree is not None:
@@ -585,7 +599,7 @@ class NewsSpider(Spider):
                 )
 
     def _follow(self, tree: Any, url: str, site: SiteState, depth: int) -> Iterator[Request]:
-        links = discovery.page_links(tree, url, site.host)
+        links = page_links(tree, url, site.host)
         pagination = set(links.pagination)
         for link in links.links:
             is_next = link in pagination
@@ -614,7 +628,7 @@ class NewsSpider(Spider):
             self._skip("url_too_long", url)
             return None
         key = canonicalize(url, self.tracking_params)
-        kind = "pagination" if pagination else discovery.url_kind(url)
+        kind = "pagination" if pagination else url_kind(url)
         if self._refused(url, key, site, follow, kind):
             return None
         conditional = self._conditional(url, key, site, hints.get("lastmod"))
@@ -673,7 +687,7 @@ class NewsSpider(Spider):
         emitted (counted); else the request's headers and meta (a conditional request,
         ETag / Last-Modified, for a known page listed with a newer date)."""
         listed = site.known.entry(key)  # (lastmod,) when listed earlier in this crawl
-        if listed is not None and not discovery.is_newer(lastmod, listed[0]):
+        if listed is not None and not is_newer(lastmod, listed[0]):
             return None  # listed again (another feed or sitemap), no newer date
         headers: dict[str, str] = {}
         meta: dict[str, Any] = {}
@@ -682,7 +696,7 @@ class NewsSpider(Spider):
             self._skip("known_url", url)
             return None
         if known is not None:
-            if not discovery.is_newer(lastmod, known.lastmod):
+            if not is_newer(lastmod, known.lastmod):
                 if listed is None:
                     self._skip("known_url", url)
                     if site.report is not None:
@@ -795,7 +809,7 @@ class NewsSpider(Spider):
         if first is None:
             return False
         known = self._known(first, canonicalize(first, self.tracking_params))
-        return known is not None and not discovery.is_newer(lastmod, known.lastmod)
+        return known is not None and not is_newer(lastmod, known.lastmod)
 
     # ------------------------------------------------------ link-following fallback
     def _on_idle(self) -> None:
@@ -815,7 +829,7 @@ class NewsSpider(Spider):
                 site.report.link_following = True
             self._count("discovery/link_following_sites")
             self.logger.info("No sitemap or feed articles for %s: following links", site.host)
-            tree = discovery.parse_html(site.start_html, site.start_page_url or site.start_url)
+            tree = parse_html(site.start_html, site.start_page_url or site.start_url)
             site.start_html = None
             if tree is None:
                 continue
@@ -827,7 +841,7 @@ class NewsSpider(Spider):
 
     # ---------------------------------------------------------------- helpers
     def _shared_scheduler(self) -> Any:
-        """The distributed scheduler (crawler/redis_scheduler.py), or None."""
+        """The distributed scheduler (crawler/scheduler/redis_scheduler.py), or None."""
         scheduler = self.crawler.engine.scheduler
         return scheduler if hasattr(scheduler, "shared_found") else None
 
@@ -865,7 +879,7 @@ class NewsSpider(Spider):
         self, response: Response, html: str | None, source: str, hints: dict[str, Any]
     ) -> FetchedPage:
         """The page for the pipelines; with ``html`` None it carries the raw body, which
-        the extraction worker decodes (``crawler.pagework``)."""
+        the extraction worker decodes (``crawler.extract.pagework``)."""
         validators = {}
         etag = _header(response, "ETag")
         last_modified = _header(response, "Last-Modified")
@@ -921,7 +935,7 @@ class NewsSpider(Spider):
     def _note_listing(self, site: SiteState, url: str, tree: Any) -> None:
         """A page fetched while following links in a dry run: a listing, or an article
         whose URL shape did not tell (then its markup does)."""
-        from crawler.detect import PageEvidence
+        from crawler.extract.detect import PageEvidence
 
         if tree is not None and PageEvidence.from_tree(tree).says_article:
             self._note(site, "article_urls", url)
@@ -963,7 +977,7 @@ class NewsSpider(Spider):
     def _state_store(self) -> Any:
         if self._store is None and not self._store_failed:
             try:
-                from crawler.state import store_for
+                from crawler.runtime.state import store_for
 
                 self._store = store_for(self.crawler)
             except ImportError as exc:
@@ -977,7 +991,7 @@ class NewsSpider(Spider):
         host = (urlsplit(url).hostname or "").lower()
         if not (host == site.host or host.endswith("." + site.host)):
             return False
-        return discovery.url_kind(url) not in ("non_content", "listing", "pagination")
+        return url_kind(url) not in ("non_content", "listing", "pagination")
 
     def _count(self, name: str) -> None:
         self.crawler.stats.inc_value(name)

@@ -17,10 +17,10 @@ from urllib.parse import unquote, urlsplit
 from scrapy import Spider
 from scrapy.exceptions import CloseSpider
 
-from crawler import preflight
 from crawler import signals as cleanwire_signals
 from crawler.items import FetchedPage
-from crawler.warc import WarcEntry, iter_warc
+from crawler.net.warc_reader import WarcEntry, iter_warc
+from crawler.runtime import preflight
 
 
 def expand_paths(spec: str) -> list[Path]:
@@ -101,7 +101,7 @@ class WarcSpider(Spider):
 
     def _page(self, entry: WarcEntry) -> FetchedPage:
         """The record as a page for the pipelines, undecoded: the extraction worker
-        decodes it (``crawler.pagework``, ``skip/undecodable`` when no charset reads
+        decodes it (``crawler.extract.pagework``, ``skip/undecodable`` when no charset reads
         it), so the crawl process, which reads the archive, does not."""
         content_type = next((v for k, v in entry.headers if k.lower() == "content-type"), "")
         return FetchedPage(

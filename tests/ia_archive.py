@@ -25,7 +25,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.cdx import pad_timestamp
+from crawler.discovery.cdx import pad_timestamp
 from crawler.sample_server import LoopbackServer
 
 FIELDS = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from crawler.extraction import parse_html
-from crawler.metadata.authors import article_authors
-from crawler.metadata.names import Site, byline_names, split_names
+from crawler.extract.metadata.authors import article_authors
+from crawler.extract.metadata.names import Site, byline_names, split_names
+from crawler.extract.record import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWS_META = ROOT.parent / "shared" / "bench" / "news-meta"

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from crawler.boilerplate import SiteBoilerplate, block_hash, block_key, mask_numbers
-from crawler.textnorm import content_hash, word_count
+from crawler.text.normalize import content_hash, word_count
+from crawler.text.site_lines import SiteBoilerplate, block_hash, block_key, mask_numbers
 from tests.articles import article_text
 from tests.corpus import corpus_lines, corpus_texts
 
@@ -221,7 +221,7 @@ def test_glued_chrome_is_cut_with_statistics_loaded_from_a_store() -> None:
 
 def _reference_clean_line(site: SiteBoilerplate, line: str) -> str:
     """The cleaner's rules, trying every prefix and suffix length (the slow way)."""
-    from crawler.boilerplate import MIN_GLUED_WORDS, _word_starts, key_words
+    from crawler.text.site_lines import MIN_GLUED_WORDS, _word_starts, key_words
 
     keys = key_words(line)
     n = len(keys)
@@ -313,7 +313,7 @@ def crawl_main(spec_path: str) -> None:
 
     from crawler import signals as cleanwire_signals
     from crawler.items import ArticleRecord
-    from crawler.textnorm import content_hash, word_count
+    from crawler.text.normalize import content_hash, word_count
 
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
 
@@ -589,7 +589,7 @@ def _reference_block_hash(keys: Sequence[str]) -> str:
 
 
 def test_key_words_are_those_of_the_word_by_word_reference_on_every_corpus_line() -> None:
-    from crawler.boilerplate import key_words
+    from crawler.text.site_lines import key_words
 
     lines = corpus_lines()
     assert len(lines) > 3000
@@ -614,7 +614,7 @@ def test_folding_a_whole_line_at_once_is_folding_word_by_word() -> None:
 
 @pytest.mark.parametrize("limit", [-1, 0, 1, 3, 20, 40])
 def test_long_line_test_counts_exactly_the_words(limit: int) -> None:
-    from crawler.boilerplate import _more_words_than
+    from crawler.text.site_lines import _more_words_than
 
     too_long = _more_words_than(limit)
     for line in corpus_lines():
@@ -624,7 +624,7 @@ def test_long_line_test_counts_exactly_the_words(limit: int) -> None:
 @pytest.mark.parametrize("max_block_words", [0, 1, 5, 40])
 def test_doc_blocks_are_the_blocks_of_every_short_line(max_block_words: int) -> None:
     """Skipping long lines before their key words changes no learned block."""
-    from crawler.boilerplate import _LABEL, _lines
+    from crawler.text.site_lines import _LABEL, _lines
 
     site = SiteBoilerplate(max_block_words=max_block_words)
     labels = 0
@@ -658,7 +658,7 @@ def test_block_hash_is_the_reference_format() -> None:
 def _reference_full_clean_line(site: SiteBoilerplate, line: str) -> str:
     """Every rule of the cleaner, from the reference key words and hashes, trying
     every prefix and suffix length."""
-    from crawler.boilerplate import (
+    from crawler.text.site_lines import (
         _LABEL,
         _SENTENCE_END,
         MAX_LABEL_LINE_WORDS,
@@ -701,7 +701,7 @@ def _reference_full_clean_line(site: SiteBoilerplate, line: str) -> str:
 def test_cleaning_a_corpus_gives_what_the_reference_rules_give() -> None:
     """A site that learned from the corpus with chrome added (stamps, labels, promos,
     glued or on their own lines) cleans every text as the reference rules do."""
-    from crawler.boilerplate import _lines
+    from crawler.text.site_lines import _lines
 
     rng = random.Random(9)
     texts = list(corpus_texts())

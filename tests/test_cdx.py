@@ -1,8 +1,8 @@
 """CDX answers, queries and paging in both dialects; which captures a backfill takes.
 
-Pure functions (``crawler/cdx.py``, ``crawler/backfill.py``) on real answer shapes:
-the Internet Archive's JSON (header row, ``[]`` + ``[resumeKey]``) and pywb's JSON
-lines, CDXJ and page counts, as the servers print them.
+Pure functions (``crawler/discovery/cdx.py``, ``crawler/discovery/backfill.py``) on
+real answer shapes: the Internet Archive's JSON (header row, ``[]`` + ``[resumeKey]``)
+and pywb's JSON lines, CDXJ and page counts, as the servers print them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from crawler.backfill import (
+from crawler.discovery.backfill import (
     SKIP_REASONS,
     CaptureQueue,
     CaptureSelector,
@@ -21,7 +21,7 @@ from crawler.backfill import (
     article_shaped,
     original_url,
 )
-from crawler.cdx import (
+from crawler.discovery.cdx import (
     Capture,
     CdxError,
     CdxListing,

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from crawler.charset import decode_html, looks_clean
+from crawler.text.charset import decode_html, looks_clean
 
 # ruff: noqa: RUF001
 

@@ -12,7 +12,7 @@ import lxml.html
 import pytest
 from lxml.html import HtmlElement
 
-from crawler.metadata import dates
+from crawler.extract.metadata import dates
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWS_META = ROOT.parent / "shared" / "bench" / "news-meta"

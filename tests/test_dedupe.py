@@ -14,9 +14,9 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleRecord
-from crawler.state import store_for
-from crawler.textnorm import content_hash, word_count
-from crawler.urls import canonicalize, record_id, site_of
+from crawler.net.urls import canonicalize, record_id, site_of
+from crawler.runtime.state import store_for
+from crawler.text.normalize import content_hash, word_count
 from pipelines.dedupe import DedupePipeline
 from pipelines.write import JsonlWriterPipeline
 from tests.articles import article_text

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from crawler.textnorm import normalize_text
+from crawler.text.normalize import normalize_text
 from tests.conftest import ROOT, CrawlResult, run_crawl
 from tests.schema import validate_record
 from tests.server import FixtureServer

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.charset import decode_html
-from crawler.detect import ArticleDetector, PageEvidence, url_page_kind
-from crawler.extraction import ExtractOptions, Skip, build_record, parse_html
+from crawler.extract.detect import ArticleDetector, PageEvidence, url_page_kind
+from crawler.extract.record import ExtractOptions, Skip, build_record, parse_html
 from crawler.items import FetchedPage
+from crawler.text.charset import decode_html
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "articles"
 

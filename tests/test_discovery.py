@@ -1,4 +1,4 @@
-"""Unit tests for crawler/discovery.py: robots, sitemaps, feeds, listing pages, URL shapes."""
+"""Unit tests for crawler/discovery/: robots, sitemaps, feeds, listing pages, URL shapes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,19 @@ import gzip
 
 import pytest
 
-from crawler import discovery as d
+from crawler.discovery.feeds import feed_links, looks_like_feed_url, parse_feed
+from crawler.discovery.lastmod import is_newer, iso_date
+from crawler.discovery.links import page_links, url_kind
+from crawler.discovery.parsing import parse_html, xml_kind
+from crawler.discovery.sitemaps import (
+    SitemapEntry,
+    looks_like_sitemap_url,
+    maybe_gunzip,
+    order_sitemap_children,
+    parse_sitemap,
+    robots_sitemaps,
+    sitemap_rank,
+)
 
 BASE = "https://news.example.com/"
 
@@ -22,7 +34,7 @@ Sitemap: https://news.example.com/sitemap_index.xml
 Sitemap: /relative-sitemap.xml
 Crawl-delay: 5
 """
-    assert d.robots_sitemaps(robots, BASE + "robots.txt") == [
+    assert robots_sitemaps(robots, BASE + "robots.txt") == [
         "https://news.example.com/sitemap_index.xml",
         "https://news.example.com/news-sitemap.xml",
         "https://news.example.com/relative-sitemap.xml",
@@ -30,7 +42,7 @@ Crawl-delay: 5
 
 
 def test_robots_without_sitemaps() -> None:
-    assert d.robots_sitemaps("User-agent: *\nDisallow:\n", BASE) == []
+    assert robots_sitemaps("User-agent: *\nDisallow:\n", BASE) == []
 
 
 # ------------------------------------------------------------------- sitemaps
@@ -80,7 +92,7 @@ NEWS_SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_sitemap_index_children_with_whitespace_around_loc() -> None:
-    sitemap = d.parse_sitemap(INDEX, BASE)
+    sitemap = parse_sitemap(INDEX, BASE)
     assert sitemap.kind == "index"
     assert [e.loc for e in sitemap.entries] == [
         "https://news.example.com/sitemap-posts-2024-05.xml",
@@ -91,7 +103,7 @@ def test_sitemap_index_children_with_whitespace_around_loc() -> None:
 
 
 def test_sitemap_index_children_ordered_posts_newest_first_tags_last() -> None:
-    ordered = d.order_sitemap_children(d.parse_sitemap(INDEX, BASE).entries)
+    ordered = order_sitemap_children(parse_sitemap(INDEX, BASE).entries)
     assert [e.loc.rsplit("/", 1)[1] for e in ordered] == [
         "sitemap-posts-2024-06.xml.gz",
         "sitemap-posts-2024-05.xml",
@@ -100,7 +112,7 @@ def test_sitemap_index_children_ordered_posts_newest_first_tags_last() -> None:
 
 
 def test_urlset_reads_direct_loc_only_and_drops_bad_urls() -> None:
-    sitemap = d.parse_sitemap(URLSET_WITH_IMAGES, BASE)
+    sitemap = parse_sitemap(URLSET_WITH_IMAGES, BASE)
     assert sitemap.kind == "urlset"
     assert [e.loc for e in sitemap.entries] == [
         "https://news.example.com/world/2024/05/01/story-about-rivers?a=1&b=2",
@@ -110,7 +122,7 @@ def test_urlset_reads_direct_loc_only_and_drops_bad_urls() -> None:
 
 
 def test_google_news_sitemap_fields() -> None:
-    (entry,) = d.parse_sitemap(NEWS_SITEMAP, BASE).entries
+    (entry,) = parse_sitemap(NEWS_SITEMAP, BASE).entries
     assert entry.is_news
     assert entry.title == "Wahl: Das Ergebnis im Überblick & was jetzt folgt"
     assert entry.published == "2024-06-02T18:30:00+02:00"
@@ -120,19 +132,19 @@ def test_google_news_sitemap_fields() -> None:
 def test_sitemap_bounded_by_max_urls() -> None:
     urls = "".join(f"<url><loc>https://e.com/a{i}</loc></url>" for i in range(100))
     body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
-    sitemap = d.parse_sitemap(body.encode(), BASE, max_urls=10)
+    sitemap = parse_sitemap(body.encode(), BASE, max_urls=10)
     assert len(sitemap.entries) == 10
     assert sitemap.truncated
 
 
 def test_sitemap_with_bom_and_leading_whitespace() -> None:
     body = b"\xef\xbb\xbf\n  " + NEWS_SITEMAP
-    assert d.parse_sitemap(body, BASE).kind == "urlset"
+    assert parse_sitemap(body, BASE).kind == "urlset"
 
 
 def test_plain_text_sitemap() -> None:
     body = b"https://e.com/one-story\nhttps://e.com/two-story\n\n"
-    assert [e.loc for e in d.parse_sitemap(body, BASE).entries] == [
+    assert [e.loc for e in parse_sitemap(body, BASE).entries] == [
         "https://e.com/one-story",
         "https://e.com/two-story",
     ]
@@ -148,7 +160,7 @@ def test_plain_text_sitemap() -> None:
     ],
 )
 def test_non_sitemaps_are_not_sitemaps(body: bytes) -> None:
-    assert d.parse_sitemap(body, BASE).kind == ""
+    assert parse_sitemap(body, BASE).kind == ""
 
 
 def test_billion_laughs_entities_are_not_expanded() -> None:
@@ -157,7 +169,7 @@ def test_billion_laughs_entities_are_not_expanded() -> None:
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <url><loc>https://e.com/&lol3;</loc></url></urlset>"""
-    sitemap = d.parse_sitemap(body, BASE)
+    sitemap = parse_sitemap(body, BASE)
     assert all("lollol" not in e.loc for e in sitemap.entries)
 
 
@@ -168,18 +180,16 @@ def test_external_entity_is_not_loaded(tmp_path) -> None:
 <!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <url><loc>https://e.com/a&xxe;</loc></url></urlset>""".encode()
-    sitemap = d.parse_sitemap(body, BASE)
+    sitemap = parse_sitemap(body, BASE)
     assert all("TOPSECRET" not in e.loc for e in sitemap.entries)
 
 
 def test_dated_child_sitemaps_without_lastmod_are_read_newest_first() -> None:
     children = [
-        d.SitemapEntry(f"https://e.com/sitemap-{day}.xml")
+        SitemapEntry(f"https://e.com/sitemap-{day}.xml")
         for day in ("2024-04-30", "2024-05-02", "2023-12-31", "2024-05-01")
     ]
-    ordered = [
-        e.loc[len("https://e.com/sitemap-") : -4] for e in d.order_sitemap_children(children)
-    ]
+    ordered = [e.loc[len("https://e.com/sitemap-") : -4] for e in order_sitemap_children(children)]
     assert ordered == ["2024-05-02", "2024-05-01", "2024-04-30", "2023-12-31"]
 
 
@@ -204,23 +214,23 @@ def test_dated_child_sitemaps_without_lastmod_are_read_newest_first() -> None:
     ],
 )
 def test_sitemap_rank(url: str, rank: int) -> None:
-    assert d.sitemap_rank(url) == rank
+    assert sitemap_rank(url) == rank
 
 
 # ----------------------------------------------------------------------- gzip
 def test_gunzip_plain_and_gzipped() -> None:
-    assert d.maybe_gunzip(b"<urlset/>") == b"<urlset/>"
-    assert d.maybe_gunzip(gzip.compress(b"<urlset/>")) == b"<urlset/>"
+    assert maybe_gunzip(b"<urlset/>") == b"<urlset/>"
+    assert maybe_gunzip(gzip.compress(b"<urlset/>")) == b"<urlset/>"
 
 
 def test_gzip_bomb_is_refused_at_the_size_cap() -> None:
     bomb = gzip.compress(b"\0" * (20 * 1024 * 1024))
     assert len(bomb) < 100_000
-    assert d.maybe_gunzip(bomb, max_size=1024 * 1024) is None
+    assert maybe_gunzip(bomb, max_size=1024 * 1024) is None
 
 
 def test_corrupt_gzip_is_refused() -> None:
-    assert d.maybe_gunzip(b"\x1f\x8b\x08\x00garbage") is None
+    assert maybe_gunzip(b"\x1f\x8b\x08\x00garbage") is None
 
 
 # ---------------------------------------------------------------------- dates
@@ -238,13 +248,13 @@ def test_corrupt_gzip_is_refused() -> None:
     ],
 )
 def test_is_newer(new: str | None, old: str | None, newer: bool) -> None:
-    assert d.is_newer(new, old) is newer
+    assert is_newer(new, old) is newer
 
 
 def test_iso_date() -> None:
-    assert d.iso_date("Tue, 10 Mar 2026 08:00:00 GMT") == "2026-03-10T08:00:00Z"
-    assert d.iso_date("2026-03-10T09:00:00+01:00") == "2026-03-10T08:00:00Z"
-    assert d.iso_date("yesterday") is None
+    assert iso_date("Tue, 10 Mar 2026 08:00:00 GMT") == "2026-03-10T08:00:00Z"
+    assert iso_date("2026-03-10T09:00:00+01:00") == "2026-03-10T08:00:00Z"
+    assert iso_date("yesterday") is None
 
 
 # ---------------------------------------------------------------------- feeds
@@ -300,7 +310,7 @@ RDF = b"""<?xml version="1.0"?>
 
 
 def test_rss_feed_items() -> None:
-    entries = d.parse_feed(RSS, "https://news.example.com/feed/")
+    entries = parse_feed(RSS, "https://news.example.com/feed/")
     assert entries is not None
     assert [e.url for e in entries] == [
         "https://news.example.com/2024/05/storm-closes-harbour?utm_source=rss&id=7",
@@ -319,13 +329,13 @@ def test_feedburner_orig_link_wins_over_the_proxy_link() -> None:
 <item><title>A</title><link>https://feeds.feedburner.com/~r/example/~3/abc/</link>
 <feedburner:origLink>https://news.example.com/2024/05/real-story</feedburner:origLink></item>
 </channel></rss>"""
-    entries = d.parse_feed(body, BASE)
+    entries = parse_feed(body, BASE)
     assert entries is not None
     assert [e.url for e in entries] == ["https://news.example.com/2024/05/real-story"]
 
 
 def test_atom_feed_entries_use_alternate_link_and_xml_base() -> None:
-    entries = d.parse_feed(ATOM, "https://news.example.com/atom.xml")
+    entries = parse_feed(ATOM, "https://news.example.com/atom.xml")
     assert entries is not None
     assert [e.url for e in entries] == [
         "https://news.example.com/blog/rates-and-bonds-primer",
@@ -336,14 +346,14 @@ def test_atom_feed_entries_use_alternate_link_and_xml_base() -> None:
 
 
 def test_rdf_feed() -> None:
-    entries = d.parse_feed(RDF, "https://e.com/rss")
+    entries = parse_feed(RDF, "https://e.com/rss")
     assert entries is not None
     assert [e.url for e in entries] == ["https://e.com/a-story"]
 
 
 @pytest.mark.parametrize("body", [b"<html><body>x</body></html>", INDEX, b"", b"{}"])
 def test_non_feeds_are_not_feeds(body: bytes) -> None:
-    assert d.parse_feed(body, BASE) is None
+    assert parse_feed(body, BASE) is None
 
 
 @pytest.mark.parametrize(
@@ -359,7 +369,7 @@ def test_non_feeds_are_not_feeds(body: bytes) -> None:
     ],
 )
 def test_xml_kind(body: bytes, kind: str) -> None:
-    assert d.xml_kind(body) == kind
+    assert xml_kind(body) == kind
 
 
 # ----------------------------------------------------------------------- HTML
@@ -385,20 +395,20 @@ Older posts</a></div>
 
 
 def tree(html: str, url: str = BASE):
-    parsed = d.parse_html(html, url)
+    parsed = parse_html(html, url)
     assert parsed is not None
     return parsed
 
 
 def test_feed_links_skip_comment_feeds() -> None:
-    assert d.feed_links(tree(HOME), BASE) == [
+    assert feed_links(tree(HOME), BASE) == [
         "https://news.example.com/feed/",
         "https://news.example.com/atom.xml",
     ]
 
 
 def test_page_links_same_site_resolved_and_deduplicated() -> None:
-    links = d.page_links(tree(HOME), BASE, "example.com")
+    links = page_links(tree(HOME), BASE, "example.com")
     assert links.links == [
         "https://news.example.com/page/2/",
         "https://news.example.com/world/",
@@ -415,9 +425,7 @@ def test_page_links_same_site_resolved_and_deduplicated() -> None:
 def test_base_href_resolves_relative_links() -> None:
     html = """<html><head><base href="https://news.example.com/archive/2024/"></head>
 <body><a href="05/story-one-about-the-city">One</a> <a href="/top">Top</a></body></html>"""
-    links = d.page_links(
-        tree(html, "https://news.example.com/list"), "https://news.example.com/list"
-    )
+    links = page_links(tree(html, "https://news.example.com/list"), "https://news.example.com/list")
     assert links.links == [
         "https://news.example.com/archive/2024/05/story-one-about-the-city",
         "https://news.example.com/top",
@@ -446,7 +454,7 @@ def test_base_href_resolves_relative_links() -> None:
 )
 def test_pagination_links_in_several_languages(anchor: str) -> None:
     html = f"<html><body><a href='/other-story-here-now'>x</a>{anchor}</body></html>"
-    links = d.page_links(tree(html, "https://e.com/l"), "https://e.com/l")
+    links = page_links(tree(html, "https://e.com/l"), "https://e.com/l")
     assert len(links.pagination) == 1
     assert "other-story" not in links.pagination[0]
 
@@ -478,7 +486,7 @@ def test_pagination_links_in_several_languages(anchor: str) -> None:
     ],
 )
 def test_url_kind(url: str, kind: str) -> None:
-    assert d.url_kind(url) == kind
+    assert url_kind(url) == kind
 
 
 @pytest.mark.parametrize(
@@ -496,5 +504,5 @@ def test_url_kind(url: str, kind: str) -> None:
     ],
 )
 def test_document_url_shapes(url: str, sitemap: bool, feed: bool) -> None:
-    assert d.looks_like_sitemap_url(url) is sitemap
-    assert d.looks_like_feed_url(url) is feed
+    assert looks_like_sitemap_url(url) is sitemap
+    assert looks_like_feed_url(url) is feed

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from crawler.redis_scheduler import _POP
+from crawler.scheduler.redis_scheduler import _POP
 from tests.articles import article_html, sitemap_xml
 from tests.conftest import ROOT, crawl_command
 from tests.redis_server import (  # noqa: F401  (fixture)

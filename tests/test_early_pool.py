@@ -31,17 +31,17 @@ ExtensionManager.from_crawler(crawler)
 early = forkserver._forkserver._forkserver_pid
 out = {"early_pid": early, "trafilatura_in_crawl_process": "trafilatura" in sys.modules}
 if early:
-    from crawler.extraction import ExtractOptions
+    from crawler.extract.record import ExtractOptions
     from crawler.items import FetchedPage
-    from crawler.workers import ExtractionRunner, PAGE_TASK
+    from crawler.runtime.workers import ExtractionRunner, PAGE_TASK
     html = open(sys.argv[2], encoding="utf-8").read()
     page = FetchedPage(url="https://example.org/a", html=html, fetched_at="2024-01-01T00:00:00Z",
                        source="listing")
-    runner = ExtractionRunner("crawler.extraction.build_record", workers=2)
+    runner = ExtractionRunner("crawler.extract.record.build_record", workers=2)
     runner.start()
     pooled = runner.pool.submit(PAGE_TASK, runner.function, page, ExtractOptions()).result()
     out["server_after_pool"] = forkserver._forkserver._forkserver_pid
-    local = ExtractionRunner("crawler.extraction.build_record", workers=1)
+    local = ExtractionRunner("crawler.extract.record.build_record", workers=1)
     out["same_record"] = pooled.value == local._local(local.function, page, ExtractOptions())
     out["text"] = getattr(pooled.value, "text", "")[:40]
     runner.close()

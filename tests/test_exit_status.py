@@ -3,7 +3,7 @@
 Every case runs `scrapy crawl` in a subprocess against fixture servers on
 127.0.0.1 (or a port nothing listens on) and asserts the exact exit status, the
 one line that says what is wrong, and that no traceback was printed for an
-expected failure. The codes are ``crawler/outcome.py``'s, documented in the
+expected failure. The codes are ``crawler/runtime/outcome.py``'s, documented in the
 README's "Exit status" table.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from crawler import outcome
+from crawler.runtime import outcome
 from tests.articles import route_news_site
 from tests.conftest import CrawlResult, run_crawl
 

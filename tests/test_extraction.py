@@ -9,16 +9,16 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.cleanup import clean_paragraphs
-from crawler.extraction import (
+from crawler.extract.cleanup import clean_paragraphs
+from crawler.extract.metadata.title import clean_title
+from crawler.extract.record import (
     ExtractOptions,
     Skip,
     build_record,
 )
 from crawler.items import ArticleRecord, FetchedPage
-from crawler.metadata.title import clean_title
-from crawler.textnorm import content_hash, paragraphs, word_count
-from crawler.urls import record_id
+from crawler.net.urls import record_id
+from crawler.text.normalize import content_hash, paragraphs, word_count
 from pipelines.extract import ExtractPipeline
 
 URL = "https://news.example/2024/05/03/harbour-ferry-plan-approved"
@@ -358,8 +358,8 @@ def test_fast_pass_body_equals_trafilatura_bare_extraction(index: int) -> None:
     import trafilatura
     from trafilatura.xml import xmltotxt
 
-    from crawler import trafilatura_adapter
-    from crawler.extraction import parse_html
+    from crawler.extract import trafilatura_adapter
+    from crawler.extract.record import parse_html
 
     assert trafilatura_adapter.fast_path(), "the pinned trafilatura must run the fast path"
 

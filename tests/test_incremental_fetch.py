@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import SITES, CrawlResult, run_crawl
 
-pytest.importorskip("crawler.state.sqlite")
+pytest.importorskip("crawler.runtime.state.sqlite")
 
 
 def copy_site(tmp_path: Path, name: str) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.state.sqlite import SqliteStore
+from crawler.runtime.state.sqlite import SqliteStore
 from tests.articles import article_html, sitemap_xml
 from tests.conftest import ROOT, crawl_command, run_crawl
 from tests.server import FixtureServer

@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleRecord
-from crawler.language import detect_language, detection_sample
+from crawler.text.language import detect_language, detection_sample
 from pipelines.language import LanguagePipeline, hint_language
 from tests.conftest import ROOT
 
@@ -86,7 +86,7 @@ def test_same_text_gets_same_answer_across_calls() -> None:
 
 def test_same_text_gets_same_answer_across_processes() -> None:
     code = (
-        "import json, sys; from crawler.language import detect_language; "
+        "import json, sys; from crawler.text.language import detect_language; "
         "print(json.dumps(detect_language(sys.argv[1])))"
     )
     outputs = {
@@ -184,8 +184,8 @@ def _langdetect_factory() -> Any:
 
 
 def test_fast_detection_block_is_bit_identical_to_langdetect() -> None:
-    """crawler.language's numpy detection loop gives langdetect's own probabilities."""
-    from crawler.language import _detect_block, _get_factory
+    """crawler.text.language's numpy detection loop gives langdetect's own probabilities."""
+    from crawler.text.language import _detect_block, _get_factory
 
     factory = _get_factory()
     reference = _langdetect_factory()
@@ -206,7 +206,7 @@ def test_ngram_extraction_equals_langdetect_on_varied_text() -> None:
     """The per-word n-gram extraction yields langdetect's own n-grams, in its order."""
     import random
 
-    from crawler.language import _extract_ngrams, _get_factory
+    from crawler.text.language import _extract_ngrams, _get_factory
 
     ours = _get_factory().word_lang_prob_map
     factory = _langdetect_factory()
@@ -226,7 +226,7 @@ def test_profiles_load_as_langdetect_loads_them() -> None:
     import numpy as np
     from langdetect.detector_factory import PROFILES_DIRECTORY
 
-    from crawler.language import _get_factory, _load_profiles
+    from crawler.text.language import _get_factory, _load_profiles
 
     reference = _langdetect_factory()
     table = reference.word_lang_prob_map

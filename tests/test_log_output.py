@@ -2,7 +2,7 @@
 
 Real ``scrapy crawl`` runs against fixture sites on 127.0.0.1: a normal
 three-article site, an unreachable start site, and a site whose every article
-page fails. The filters themselves (``crawler/quiet_startup.py`` and
+page fails. The filters themselves (``crawler/addons/quiet_startup.py`` and
 ``crawler/extensions/site_failures.py``) are also checked on bare log records.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from scrapy import Request
 
+from crawler.addons.quiet_startup import ScrapyDumpsAtDebug
 from crawler.extensions.site_failures import FailureFilter, SiteFailures
-from crawler.quiet_startup import ScrapyDumpsAtDebug
 from tests.articles import route_news_site, sitemap_xml
 from tests.conftest import run_crawl
 

@@ -1,4 +1,4 @@
-"""Title reconciliation and the lead image (``crawler/metadata/``)."""
+"""Title reconciliation and the lead image (``crawler/extract/metadata/``)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from crawler.detect import json_ld_objects
-from crawler.extraction import parse_html
-from crawler.metadata.image import lead_image
-from crawler.metadata.title import headline, page_h1s, pick_h1
+from crawler.extract.detect import json_ld_objects
+from crawler.extract.metadata.image import lead_image
+from crawler.extract.metadata.title import headline, page_h1s, pick_h1
+from crawler.extract.record import parse_html
 
 URL = "https://www.harbour-gazette.example/news/2024/05/03/ferry-plan"
 SITE = "Harbour Gazette"

@@ -1,12 +1,11 @@
-"""crawler/multipage.py: page numbers in URLs, pagers, AMP/print copies, pager text, joins."""
+"""crawler/extract/multipage.py: page numbers in URLs, pagers, AMP/print copies, pager text,
+joins."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.extraction import ExtractOptions, Skip, build_record, parse_html
-from crawler.items import FetchedPage
-from crawler.multipage import (
+from crawler.extract.multipage import (
     ArticlePages,
     RecentSet,
     classify,
@@ -17,6 +16,8 @@ from crawler.multipage import (
     url_key,
     without_pager_lines,
 )
+from crawler.extract.record import ExtractOptions, Skip, build_record, parse_html
+from crawler.items import FetchedPage
 from tests.articles import article_html
 from tests.test_multipage import Pager, paged_article
 
@@ -244,7 +245,7 @@ def test_recent_set_forgets_the_oldest() -> None:
 
 
 def test_a_pager_of_query_only_links_is_found_without_rel_next() -> None:
-    from crawler.multipage import read_page
+    from crawler.extract.multipage import read_page
 
     url = "https://news.example/2026/05/03/harbour-ferry-plan"
     html = (

@@ -1,4 +1,4 @@
-"""Near-duplicate fingerprints (crawler/neardup.py) on realistic news text pairs."""
+"""Near-duplicate fingerprints (crawler/text/neardup.py) on realistic news text pairs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
-from crawler import neardup, textnorm
+from crawler.text import neardup, normalize
 from tests.articles import article_text
 from tests.corpus import corpus_texts, edge_lines
 
@@ -150,7 +150,7 @@ def test_signature_is_pinned_and_the_same_in_another_process() -> None:
     assert sig[:6] == WIRE_SIGNATURE_HEAD
     assert neardup.minhash(WIRE) == sig
     assert list(neardup.from_blob(neardup.to_blob(sig))) == sig
-    code = "from crawler import neardup; from tests.test_neardup import WIRE; "
+    code = "from crawler.text import neardup; from tests.test_neardup import WIRE; "
     code += "print(neardup.minhash(WIRE))"
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -264,14 +264,14 @@ def _reference_band_keys(hashvalues: Any, threshold: float) -> list[int]:
 
 
 def _reference_joined_words(text: str) -> bytes:
-    return " ".join(textnorm.words(text)).encode("utf-8")
+    return " ".join(normalize.words(text)).encode("utf-8")
 
 
 def test_words_fed_to_the_minhash_are_the_regex_words_on_every_corpus_text() -> None:
     texts = [*corpus_texts(), *edge_lines()]
     for text in texts:
         assert neardup._joined_words(text) == _reference_joined_words(text), repr(text[:80])
-    fast = sum(textnorm.ascii_words_form(t) is not None for t in corpus_texts())
+    fast = sum(normalize.ascii_words_form(t) is not None for t in corpus_texts())
     assert fast > len(corpus_texts()) // 2  # the byte path is the common one
 
 
@@ -312,7 +312,7 @@ def test_band_keys_blobs_and_emptiness_are_the_numpy_reference() -> None:
 
 
 def test_recent_signatures_find_in_flight_copies_and_forget_the_oldest() -> None:
-    from crawler.neardup import RecentSignatures, minhash
+    from crawler.text.neardup import RecentSignatures, minhash
 
     recent = RecentSignatures(size=2, num_perm=128, threshold=0.8)
     recent.add("wire", "h-wire", minhash(WIRE))

@@ -1,7 +1,7 @@
 """Pages are decoded in the extraction step, not in the crawl process.
 
 The spider hands an article found through a sitemap or feed to the pipelines with
-its raw body; ``crawler.pagework`` decodes it (``crawler.charset`` rules) where the
+its raw body; ``crawler.extract.pagework`` decodes it (``crawler.text.charset`` rules) where the
 page is extracted: in a worker process, or in the crawl process with
 ``EXTRACT_WORKERS = 1``. Listing pages, which the spider parses for links, are
 still decoded by the spider. Both ways give the same records and the same
@@ -19,10 +19,10 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.charset import decode_html
-from crawler.extract_options import ExtractOptions, Skip
+from crawler.extract.options import ExtractOptions, Skip
+from crawler.extract.pagework import decoded, extract_page
 from crawler.items import ArticleRecord, FetchedPage
-from crawler.pagework import decoded, extract_page
+from crawler.text.charset import decode_html
 from spiders.news import NewsSpider
 from tests.articles import article_html, sitemap_xml
 from tests.conftest import run_crawl
@@ -93,7 +93,7 @@ def test_page_function_always_receives_decoded_html() -> None:
     )
     seen = extract_page("tests.test_pagework.echo_page", page, ExtractOptions())
     assert isinstance(seen, FetchedPage) and RUSSIAN in seen.html and seen.body is None
-    record = extract_page("crawler.extraction.build_record", page, ExtractOptions())
+    record = extract_page("crawler.extract.record.build_record", page, ExtractOptions())
     assert isinstance(record, ArticleRecord) and "Правительство Москвы" in record.text
 
 

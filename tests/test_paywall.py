@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from crawler.detect import json_ld_objects
-from crawler.extraction import ExtractOptions, Skip, build_record, parse_html
+from crawler.extract.detect import json_ld_objects
+from crawler.extract.paywall import read_paywall
+from crawler.extract.record import ExtractOptions, Skip, build_record, parse_html
 from crawler.items import FetchedPage
-from crawler.paywall import read_paywall
 from tests.articles import article_html, route_site
 from tests.conftest import run_crawl
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from crawler.detect import JSON_MAX_CHARS, load_json
-from crawler.extract_options import ExtractOptions, Skip
-from crawler.extraction import build_record
+from crawler.extract.detect import JSON_MAX_CHARS, load_json
+from crawler.extract.options import ExtractOptions, Skip
+from crawler.extract.record import build_record
 from crawler.items import ArticleRecord, FetchedPage
-from crawler.textnorm import strip_controls
+from crawler.text.normalize import strip_controls
 from tests.articles import article_html, article_text, route_site
 from tests.conftest import run_crawl
 
@@ -67,7 +67,7 @@ def test_json_over_the_depth_or_size_bound_is_not_read(raw: str) -> None:
 
 
 def test_a_page_that_fails_unforeseen_is_one_skip_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import crawler.extraction as extraction
+    import crawler.extract.record as extraction
 
     def broken(*_: Any) -> None:
         raise KeyError("x" * 10_000)

@@ -1,7 +1,7 @@
 """The checks before crawling and the run's outcome, as plain functions.
 
-``crawler/preflight.py`` (arguments, settings, output and state) and
-``crawler/outcome.py`` (failure reasons, failed sites, exit status);
+``crawler/runtime/preflight.py`` (arguments, settings, output and state) and
+``crawler/runtime/outcome.py`` (failure reasons, failed sites, exit status);
 ``tests/test_exit_status.py`` runs the same cases through `scrapy crawl`.
 """
 
@@ -22,8 +22,8 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseNeverReceived
 
-from crawler import outcome, preflight
 from crawler import settings as project_settings
+from crawler.runtime import outcome, preflight
 from tests.redis_server import RedisServer, free_port, redis_server  # noqa: F401  (fixture)
 
 # ----------------------------------------------------------------------- arguments
@@ -171,7 +171,9 @@ def test_closest_setting(typo: str, closest: str | None) -> None:
 
 def test_unknown_settings_know_what_installed_components_read() -> None:
     given = ["EXTRACT_WORKERS", "LOG_LEVEL", "REDIS_HOST", "SCHEDULER_PERSIST", "EXTRACT_WORKRS"]
-    scan = preflight.component_packages({"ADDONS": {"crawler.distributed.DistributedAddon": 0}})
+    scan = preflight.component_packages(
+        {"ADDONS": {"crawler.addons.distributed.DistributedAddon": 0}}
+    )
     assert {"scrapy", "scrapy_redis", "crawler"} <= scan
     found = preflight.unknown_settings(given, known_names(), scan)
     assert found == [("EXTRACT_WORKRS", "EXTRACT_WORKERS")]

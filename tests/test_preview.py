@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.boilerplate import block_key
-from crawler.extraction import ExtractOptions, build_record, parse_html
+from crawler.extract.explain import PreviewConfig, build_preview, page_blocks
+from crawler.extract.record import ExtractOptions, build_record, parse_html
 from crawler.items import FetchedPage
-from crawler.preview import PreviewConfig, build_preview, page_blocks
-from crawler.state import open_store
+from crawler.runtime.state import open_store
+from crawler.text.site_lines import block_key
 from tests.articles import REPORTERS, article_html, article_text
 from tests.conftest import ROOT
 

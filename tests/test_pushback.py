@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from crawler.retry_after import parse_retry_after
+from crawler.downloadermiddlewares.retry_after import parse_retry_after
 from tests.articles import route_news_site, sitemap_xml
 from tests.conftest import run_crawl
 

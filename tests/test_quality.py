@@ -1,5 +1,5 @@
 """Junk is not an article: repeated sentences and stuffed keywords are skip/low_quality,
-and no real article of either dev set is (``crawler/quality.py``)."""
+and no real article of either dev set is (``crawler/extract/quality.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from crawler.quality import MIN_WORDS, _may_exceed, _repetition, junk_reason, repetition
+from crawler.extract.quality import MIN_WORDS, _may_exceed, _repetition, junk_reason, repetition
 from tests.articles import article_html, article_text, route_site
 from tests.conftest import run_crawl
 from tests.corpus import BENCH
@@ -98,8 +98,8 @@ def test_no_real_article_of_either_dev_set_is_junk() -> None:
     pages = sorted(BENCH.glob("*.json")) + sorted(BENCH.parent.glob("news-meta/*.json"))
     if not pages:
         pytest.skip("the shared bench pages are not here")
-    from crawler.extract_options import ExtractOptions
-    from crawler.extraction import build_record
+    from crawler.extract.options import ExtractOptions
+    from crawler.extract.record import build_record
     from crawler.items import ArticleRecord, FetchedPage
 
     checked = 0

@@ -9,15 +9,15 @@ import json
 
 import pytest
 
-from crawler.charset import decode_html_how
-from crawler.cleanup import RULE_NAMES, clean_paragraphs
-from crawler.detect import ArticleDetector, PageEvidence, url_page_kind
-from crawler.extraction import (
+from crawler.extract.cleanup import RULE_NAMES, clean_paragraphs
+from crawler.extract.detect import ArticleDetector, PageEvidence, url_page_kind
+from crawler.extract.record import (
     ExtractOptions,
     Skip,
     build_record,
 )
 from crawler.items import ArticleRecord, FetchedPage
+from crawler.text.charset import decode_html_how
 
 URL = "https://news.example/2024/05/03/harbour-ferry-plan-approved"
 P = [

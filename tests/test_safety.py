@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from crawler import safety
+from crawler.net import safety
 
 
 def _zip() -> bytes:
@@ -226,7 +226,7 @@ def test_backoff_doubles_and_is_capped() -> None:
     assert safety.backoff_delay(3, 0.0, 5.0) == 0.0
 
 
-# -- meta refresh from the head of the body (crawler/middlewares.py) -------------------
+# -- meta refresh from the head of the body (crawler/downloadermiddlewares/meta_refresh.py) --
 META_REFRESH_PAGES = [
     (b'<html><head><meta http-equiv="refresh" content="0; url=/next"></head></html>', {}),
     (
@@ -274,7 +274,7 @@ def test_head_meta_refresh_redirects_exactly_like_scrapy(body: bytes, headers: d
     from scrapy.http import HtmlResponse
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import HeadMetaRefreshMiddleware, head_text
+    from crawler.downloadermiddlewares.meta_refresh import HeadMetaRefreshMiddleware, head_text
 
     crawler = get_crawler(Spider)
     ours = HeadMetaRefreshMiddleware.from_crawler(crawler)
@@ -323,7 +323,7 @@ def test_start_host_rebound_to_a_private_address_is_refused() -> None:
     from scrapy.http import HtmlResponse
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import AddressGuardMiddleware
+    from crawler.downloadermiddlewares.address_guard import AddressGuardMiddleware
 
     class Starts(Spider):
         name = "starts"

@@ -22,9 +22,9 @@ from scrapy.dupefilters import RFPDupeFilter
 from scrapy.squeues import LifoMemoryQueue
 from scrapy.utils.test import get_crawler
 
-from crawler.diskset import DiskDict, DiskSet, TemporaryDatabase
-from crawler.dupefilter import DiskDupeFilter
-from crawler.scheduler_queue import SpillingLifoQueue
+from crawler.runtime.diskset import DiskDict, DiskSet, TemporaryDatabase
+from crawler.scheduler.dupefilter import DiskDupeFilter
+from crawler.scheduler.spilling_queue import SpillingLifoQueue
 from spiders.news import NewsSpider
 from tests.articles import article_html, sitemap_xml
 from tests.conftest import run_crawl

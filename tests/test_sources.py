@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import SourcesError, load_sources, parse_sources
+from crawler.discovery.sources import SourcesError, load_sources, parse_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from crawler import neardup
-from crawler.state import open_store
-from crawler.state.base import ArticleState, StateStore
+from crawler.runtime.state import open_store
+from crawler.runtime.state.base import ArticleState, StateStore
+from crawler.text import neardup
 from tests.articles import article_text
 from tests.redis_server import REDIS_BINARY, RedisServer
 
@@ -29,7 +29,7 @@ def open_backend(
     opened: list[StateStore] = []
     server: RedisServer | None = None
     if request.param == "sqlite":
-        pytest.importorskip("crawler.state.sqlite")
+        pytest.importorskip("crawler.runtime.state.sqlite")
         url = f"sqlite:///{tmp_path / 'state.sqlite3'}"
     else:
         if REDIS_BINARY is None:
@@ -216,7 +216,9 @@ def test_learned_blocks_round_trip_and_save_replaces(
 def test_claim_reserves_an_emission_until_marked(open_backend: Callable[[], StateStore]) -> None:
     store = open_backend()
     if not hasattr(store, "claim"):
-        pytest.skip(f"{type(store).__name__} has no claim() yet (see crawler/state/base.py)")
+        pytest.skip(
+            f"{type(store).__name__} has no claim() yet (see crawler/runtime/state/base.py)"
+        )
     st = state("a1")
     assert store.claim("a1", 1, st.content_hash) is True
     # a second item with the same id or the same text while the first is pending

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler import neardup
-from crawler.state import open_store
-from crawler.state.base import ArticleState
-from crawler.state.redis import RedisStore
+from crawler.runtime.state import open_store
+from crawler.runtime.state.base import ArticleState
+from crawler.runtime.state.redis import RedisStore
+from crawler.text import neardup
 from tests.redis_server import RedisServer, redis_server  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,8 +70,8 @@ def test_concurrent_workers_claim_one_article_exactly_once(
 
 HOLDER = """
 import sys, time
-from crawler.state.redis import RedisStore
-from crawler.state.base import ArticleState
+from crawler.runtime.state.redis import RedisStore
+from crawler.runtime.state.base import ArticleState
 store = RedisStore(sys.argv[1], live_ttl=1.0)
 assert store.claim("held", 1, "held-text")
 print("claimed", flush=True)

@@ -8,10 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from crawler import neardup
-from crawler.state import open_store
-from crawler.state.base import ArticleState
-from crawler.state.sqlite import SqliteStore
+from crawler.runtime.state import open_store
+from crawler.runtime.state.base import ArticleState
+from crawler.runtime.state.sqlite import SqliteStore
+from crawler.text import neardup
 from tests.articles import article_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +43,8 @@ def test_marks_are_durable_only_after_commit_when_the_process_is_killed(tmp_path
     script = textwrap.dedent(
         f"""
         import os, signal
-        from crawler.state.sqlite import SqliteStore
-        from crawler.state.base import ArticleState
+        from crawler.runtime.state.sqlite import SqliteStore
+        from crawler.runtime.state.base import ArticleState
         store = SqliteStore({str(path)!r})
         for i in range(15):
             u = f"https://news.example/{{i}}"
@@ -68,9 +68,9 @@ def test_two_crawls_write_the_same_store_at_the_same_time(tmp_path: Path) -> Non
     script = textwrap.dedent(
         """
         import sys, time
-        from crawler.state.sqlite import SqliteStore
-        from crawler.state.base import ArticleState
-        from crawler import neardup
+        from crawler.runtime.state.sqlite import SqliteStore
+        from crawler.runtime.state.base import ArticleState
+        from crawler.text import neardup
         site, path = sys.argv[1], sys.argv[2]
         store = SqliteStore(path)
         for i in range(300):

@@ -1,4 +1,4 @@
-"""The one module that reaches trafilatura's internals (``crawler/trafilatura_adapter.py``).
+"""The one module that reaches trafilatura's internals (``crawler/extract/trafilatura_adapter.py``).
 
 On the tested release the fast path runs and gives trafilatura's own body
 (``tests/test_extraction.py`` compares them page for page); on any other release,
@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import trafilatura
 
-from crawler import trafilatura_adapter
-from crawler.extraction import parse_html
+from crawler.extract import trafilatura_adapter
+from crawler.extract.record import parse_html
 from tests.articles import article_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,8 +71,8 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import trafilatura
 from trafilatura.xml import xmltotxt
-from crawler import trafilatura_adapter
-from crawler.extraction import parse_html
+from crawler.extract import trafilatura_adapter
+from crawler.extract.record import parse_html
 from tests.articles import article_html
 trafilatura_adapter.TESTED_VERSION = trafilatura.__version__
 assert trafilatura_adapter.fast_path(), "private names missing"
@@ -132,5 +132,5 @@ def test_fast_path_agrees_with_the_public_path_on_the_newest_release(tmp_path: P
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result == {"version": newest, "differ": []}, (
         f"trafilatura {newest}: the fast path differs from bare_extraction on pages "
-        f"{result['differ']}; update crawler/trafilatura_adapter.py before moving the pin"
+        f"{result['differ']}; update crawler/extract/trafilatura_adapter.py before moving the pin"
     )

@@ -10,7 +10,7 @@ import psutil
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.warc import iter_warc
+from crawler.net.warc_reader import iter_warc
 from spiders.warc import expand_paths
 from tests.articles import article_html, article_text, sitemap_xml
 from tests.conftest import run_crawl

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from crawler import settings as defaults
-from crawler.workers import ExtractionPool, ExtractTimeout, WorkerCrashed, resolve
+from crawler.runtime.workers import ExtractionPool, ExtractTimeout, WorkerCrashed, resolve
 from tests.articles import article_html, sitemap_xml
 from tests.conftest import run_crawl
 
@@ -189,7 +189,7 @@ def test_runner_sets_the_switch_interval_while_its_pool_runs() -> None:
 
     from scrapy.settings import Settings
 
-    from crawler.workers import ExtractionRunner
+    from crawler.runtime.workers import ExtractionRunner
 
     before = sys.getswitchinterval()
     settings = Settings(

@@ -1,4 +1,4 @@
-"""The JSONL writer and journal recovery (pipelines/write.py, crawler/journal.py)."""
+"""The JSONL writer and journal recovery (pipelines/write.py, crawler/runtime/journal.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from scrapy.exceptions import DropItem
 
-from crawler import journal
-from crawler.state import store_for
-from crawler.state.sqlite import SqliteStore
+from crawler.runtime import journal
+from crawler.runtime.state import store_for
+from crawler.runtime.state.sqlite import SqliteStore
 from tests.test_dedupe import Run, output_records, record, story
 from tests.test_dedupe import runs as runs
 

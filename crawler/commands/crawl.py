@@ -3,11 +3,11 @@
 Before any request: an unknown spider is named with the spiders there are; bad
 ``-a`` values (the spider's ``check_arguments``), unreadable ``-s`` numbers and an
 ``OUTPUT_DIR`` or ``STATE_URL`` that cannot be written stop the run with one line
-each and exit status 2 (``crawler/preflight.py``). ``-s`` names nothing reads and
+each and exit status 2 (``crawler/runtime/preflight.py``). ``-s`` names nothing reads and
 ``-a`` names the spider does not take are warned about, with the closest known name.
 
 After the crawl the exit status is the run's outcome (``run/exit_code`` in the
-stats, set by ``crawler/extensions/outcome.py``); see ``crawler/outcome.py`` and the
+stats, set by ``crawler/extensions/outcome.py``); see ``crawler/runtime/outcome.py`` and the
 README's "Exit status" table.
 """
 
@@ -22,8 +22,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.settings import default_settings as scrapy_defaults
 
-from crawler import outcome, preflight
 from crawler import settings as project_settings
+from crawler.runtime import outcome, preflight
 
 if TYPE_CHECKING:
     import argparse

@@ -3,7 +3,7 @@
 Fetches the page through Scrapy's downloader (the project's download settings
 and middlewares, one request, robots.txt not consulted, like ``scrapy fetch``)
 or reads a local HTML file, then runs the pipelines' own pure functions on it
-(``crawler.preview.build_preview``) and prints the record, or why there is none.
+(``crawler.extract.explain.build_preview``) and prints the record, or why there is none.
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 from w3lib.url import is_url
 
-from crawler.boilerplate import SiteBoilerplate
-from crawler.charset import decode_html
 from crawler.items import FetchedPage
-from crawler.run import utc_now_iso
-from crawler.state import open_store
+from crawler.runtime.run import utc_now_iso
+from crawler.runtime.state import open_store
+from crawler.text.charset import decode_html
+from crawler.text.site_lines import SiteBoilerplate
 from pipelines.extract import options_from_settings
 
 if TYPE_CHECKING:
-    from crawler.preview import Preview
+    from crawler.extract.explain import Preview
 
-# crawler.preview (trafilatura, htmldate, langdetect) is imported inside _show():
+# crawler.extract.explain (trafilatura, htmldate, langdetect) is imported inside _show():
 # Scrapy imports every project command module for every command, `scrapy crawl`
 # included, and the crawl process should not load the extraction libraries.
 
@@ -210,7 +210,12 @@ class Command(ScrapyCommand):
         )
 
     def _show(self, page: FetchedPage, opts: Namespace) -> None:
-        from crawler.preview import PreviewConfig, build_preview, format_preview, preview_dict
+        from crawler.extract.explain import (
+            PreviewConfig,
+            build_preview,
+            format_preview,
+            preview_dict,
+        )
 
         assert self.settings is not None
         settings = self.settings

@@ -1,1 +1,1 @@
-"""Scrapy extensions: run report, WARC archiving."""
+"""Scrapy extensions: early fork server, progress, GC, run outcome and report, WARC output."""

@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.outcome import exception_chain
+from crawler.runtime.outcome import exception_chain
 
 
 def clear_tracebacks(exception: BaseException | None) -> None:

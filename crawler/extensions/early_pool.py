@@ -20,7 +20,7 @@ import logging
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.workers import ExtractionRunner, default_workers, start_fork_server
+from crawler.runtime.workers import ExtractionRunner, default_workers, start_fork_server
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class EarlyForkServer:
             raise NotConfigured
         if default_workers(settings.getint("EXTRACT_WORKERS", 0)) == 1:
             raise NotConfigured
-        function = settings.get("EXTRACT_FUNCTION") or "crawler.extraction.build_record"
+        function = settings.get("EXTRACT_FUNCTION") or "crawler.extract.record.build_record"
         try:
             started = start_fork_server(ExtractionRunner.preload(function))
         except Exception as exc:  # the pool starts it later, as it would without us

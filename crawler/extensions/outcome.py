@@ -5,7 +5,7 @@ good (``download_failed``, from ``RetryBackoffMiddleware``), per site. When the
 spider closes it puts the outcome in the stats, before the run report reads them:
 
 - ``run/start_sites``, ``run/sites_failed``, ``run/failed_site/<host>`` (the reason);
-- ``run/exit_code`` and ``run/outcome`` (``crawler.outcome.OUTCOMES``), which
+- ``run/exit_code`` and ``run/outcome`` (``crawler.runtime.outcome.OUTCOMES``), which
   ``scrapy crawl`` exits with (``crawler/commands/crawl.py``).
 
 Output failures come from the JSONL writer's stats (``write/errors``,
@@ -23,8 +23,9 @@ from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from w3lib.url import canonicalize_url
 
-from crawler import outcome, safety
 from crawler import signals as cleanwire_signals
+from crawler.net import safety
+from crawler.runtime import outcome
 
 
 def _site(request: Request) -> str:

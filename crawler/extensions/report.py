@@ -13,8 +13,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.outcome import describe_failed, failed_sites_of
-from crawler.run import output_dir, run_name
+from crawler.runtime.outcome import describe_failed, failed_sites_of
+from crawler.runtime.run import output_dir, run_name
 
 logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from scrapy.exceptions import (
 from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost, DNSLookupError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
-from crawler.quiet_startup import log_level, to_debug
+from crawler.addons.quiet_startup import log_level, to_debug
 
 logger = logging.getLogger(__name__)
 

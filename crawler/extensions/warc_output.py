@@ -19,7 +19,7 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.run import output_dir, run_name
+from crawler.runtime.run import output_dir, run_name
 
 logger = logging.getLogger(__name__)
 

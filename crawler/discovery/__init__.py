@@ -1,0 +1,1 @@
+"""Finding articles (pure, no Scrapy): sitemaps, feeds, links, sources files, CDX backfill."""

@@ -1,0 +1,1 @@
+"""Scrapy downloader middlewares: address/redirect guards, body checks, retries, robots.txt."""

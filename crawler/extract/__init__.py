@@ -1,0 +1,1 @@
+"""Page -> record extraction (pure, no Scrapy): trafilatura, metadata, clean-up, paywalls."""

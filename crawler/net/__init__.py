@@ -1,0 +1,1 @@
+"""URLs and network safety (pure, no Scrapy): canonical URLs, address checks, WARC reading."""

@@ -1,0 +1,1 @@
+"""Scrapy scheduler glue: Redis scheduler, spilling memory queue, on-disk dupefilter."""

@@ -1,0 +1,1 @@
+"""Scrapy spider middlewares: the spider-trap filter."""

@@ -1,0 +1,1 @@
+"""Text logic (pure, no Scrapy): normalisation, language, near duplicates, site lines, charsets."""
