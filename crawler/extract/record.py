@@ -144,12 +144,18 @@ _PARSER.set_element_class_lookup(
 #: (``trafilatura.utils.INVALID_XML_CHARS``).
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
 _NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+#: One pass over the bytes: a control byte becomes 0, the last byte of a noncharacter's
+#: UTF-8 form (BE, BF) becomes 2, any other byte 1; then two memchr scans.
+_INVALID_TABLE = bytes(
+    0 if b in _CONTROL_BYTES else 2 if b in (0xBE, 0xBF) else 1 for b in range(256)
+)
 
 
 def _has_invalid_chars(data: bytes) -> bool:
-    return len(data.translate(None, _CONTROL_BYTES)) != len(data) or any(
-        nc in data for nc in _NONCHARACTERS
-    )
+    marked = data.translate(_INVALID_TABLE)
+    if b"\x00" in marked:
+        return True
+    return b"\x02" in marked and any(nc in data for nc in _NONCHARACTERS)
 
 
 def parse_html(html: str) -> HtmlElement | None:
