@@ -8,7 +8,8 @@ budget. The captures of one article are fetched one at a time, oldest first
 before the next is fetched, so each changed text becomes the next version in time
 order.
 
-Pure: ``spiders/archive.py`` feeds it CDX rows and a state-store lookup.
+Pure: the archive spider (``crawler/spider_parts/cdx_listing.py``) feeds it CDX rows,
+``spiders/archive.py`` a state-store lookup.
 """
 
 from __future__ import annotations

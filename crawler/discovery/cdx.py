@@ -16,7 +16,8 @@ capture's bytes. Two dialects are spoken:
 
 ``CdxListing`` drives the requests that list one site's captures: it detects the
 dialect from the first answer (``CDX_DIALECT=auto``) and says which request comes
-next. Pure: it takes and returns strings; ``spiders/archive.py`` makes the requests.
+next. Pure: it takes and returns strings; ``crawler/spider_parts/cdx_listing.py``
+makes the requests.
 """
 
 from __future__ import annotations

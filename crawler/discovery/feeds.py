@@ -1,6 +1,7 @@
 """Feeds: RSS 2.0, RSS 1.0 (RDF) and Atom items, and the feeds a page announces.
 
-Pure functions over bytes and strings; ``spiders/news.py`` drives the requests.
+Pure functions over bytes and strings; ``crawler/spider_parts/site_discovery.py``
+drives the requests.
 """
 
 from __future__ import annotations

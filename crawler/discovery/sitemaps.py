@@ -1,7 +1,8 @@
 """Sitemaps: the ``Sitemap:`` lines of robots.txt, (gzipped) XML and plain-text
 sitemaps and indexes, and which children of an index to read first.
 
-Pure functions over bytes and strings; ``spiders/news.py`` drives the requests.
+Pure functions over bytes and strings; ``crawler/spider_parts/site_discovery.py``
+drives the requests.
 Every list read from a document is bounded.
 """
 
