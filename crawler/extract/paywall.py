@@ -25,6 +25,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.page_reads import class_id_values
 from crawler.text.normalize import normalize_line, word_len
 
 #: class/id vocabulary of walls and gates (tokens delimited by space, - or _)
@@ -72,10 +73,6 @@ WALL_STEMS = (
     "plusteaser",
 )
 _CANDIDATES = etree.XPath("//body//*[@class or @id]")
-#: every class and id of the page's body, as plain strings: one regex over them
-#: all rules out a wall on most pages (0.7 ms on a large page) before any element
-#: is looked at
-_NAMES = etree.XPath("//body//@class | //body//@id", smart_strings=False)
 
 
 #: a wall prompt is short; a block with more words is article text under a gate
@@ -162,7 +159,7 @@ def _has_wall_name(names: str) -> bool:
 def read_paywall(tree: HtmlElement, objects: list[dict[str, Any]]) -> Paywall:
     """The page's paywall evidence (``objects``: its JSON-LD)."""
     free = declared_free(objects)
-    values = set(_NAMES(tree))
+    values = class_id_values(tree)
     if not _has_wall_name("\n".join(values).lower()):
         return Paywall(free)
     # the distinct class and id values naming a wall (a name lies inside one value:

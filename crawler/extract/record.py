@@ -76,6 +76,7 @@ from crawler.extract.metadata.title import (
     pick_h1,
 )
 from crawler.extract.options import ExtractOptions, Skip
+from crawler.extract.page_reads import forget_page
 from crawler.extract.paywall import (
     is_paywalled,
     read_paywall,
@@ -418,6 +419,7 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     finally:
         META_CACHE[:] = [None, None]  # don't keep the page's tree alive
         JSON_LD_CACHE[:] = [None, None]
+        forget_page()
 
 
 def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | Skip:
