@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from cssselect import SelectorSyntaxError
 from lxml.cssselect import CSSSelector
 
+from crawler.net.urls import site_of
+
 
 class SourcesError(ValueError):
     """A sources file that cannot be used; the message names line and field."""
@@ -38,9 +40,7 @@ class SiteSource:
     @property
     def hosts(self) -> set[str]:
         """Hosts of the site's start, sitemap and feed URLs."""
-        return {
-            (urlsplit(u).hostname or "").lower() for u in [*self.start, *self.sitemaps, *self.feeds]
-        }
+        return {site_of(u) for u in [*self.start, *self.sitemaps, *self.feeds]}
 
     def allows(self, url: str) -> bool:
         """True when ``url`` passes the site's allow and deny patterns."""
