@@ -37,8 +37,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler import signals as cleanwire_signals
-from crawler.net.safety import bare_host
-from crawler.net.urls import site_of
+from crawler.net.urls import bare_host, site_of
 from crawler.runtime.state import store_for
 from crawler.runtime.timing import timed
 from crawler.text.site_lines import SiteBoilerplate

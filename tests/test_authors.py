@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from crawler.extract.metadata.authors import article_authors
-from crawler.extract.metadata.names import Site, byline_names, split_names
+from crawler.extract.metadata.names import byline_names, split_names
+from crawler.extract.metadata.site import SiteNames
 from crawler.extract.record import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +160,7 @@ def test_bold_paragraph_between_paragraphs_is_a_subheading_not_a_byline() -> Non
     ],
 )
 def test_byline_prefixes_of_many_languages(byline: str, names: list[str]) -> None:
-    assert [n.text for n in byline_names(byline, Site())] == names
+    assert [n.text for n in byline_names(byline, SiteNames())] == names
 
 
 @pytest.mark.parametrize(
@@ -179,7 +180,7 @@ def test_byline_prefixes_of_many_languages(byline: str, names: list[str]) -> Non
     ],
 )
 def test_joiners_split_names(byline: str, names: list[str]) -> None:
-    assert [n.text for n in byline_names(byline, Site()) if n.kind != "other"] == names
+    assert [n.text for n in byline_names(byline, SiteNames()) if n.kind != "other"] == names
 
 
 def test_last_first_stays_one_name() -> None:
@@ -219,7 +220,7 @@ def test_credit_of_no_person_joined_by_a_word_is_one_credit() -> None:
 def test_roles_places_dates_and_other_credits_are_not_authors(
     byline: str, names: list[str]
 ) -> None:
-    got = [n.text for n in byline_names(byline, Site()) if n.kind in ("person", "agency")]
+    got = [n.text for n in byline_names(byline, SiteNames()) if n.kind in ("person", "agency")]
     assert got == names
 
 

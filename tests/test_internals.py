@@ -109,3 +109,32 @@ def test_only_the_adapter_reaches_trafilatura_internals() -> None:
         if path.name != "trafilatura_adapter.py" and private(path.read_text(encoding="utf-8"))
     )
     assert reaching == []
+
+
+def test_subclassed_scrapy_components_keep_their_private_names() -> None:
+    """The crawl command, the meta-refresh and the robots.txt middlewares subclass
+    Scrapy's; what they reach through ``crawler/internals.py`` still exists."""
+    from scrapy.commands import BaseRunSpiderCommand
+    from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+    from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(
+        settings_dict={
+            "ROBOTSTXT_OBEY": True,
+            "METAREFRESH_IGNORE_TAGS": ["script"],
+            "METAREFRESH_MAXDELAY": 7,
+        }
+    )
+    assert callable(BaseRunSpiderCommand._create_crawler)
+    refresh = MetaRefreshMiddleware.from_crawler(crawler)
+    assert internals.meta_refresh_settings(refresh) == (["script"], 7)
+    assert callable(refresh._redirect_request_using_get) and callable(refresh._redirect)
+    robots = RobotsTxtMiddleware.from_crawler(crawler)
+    assert internals.robots_parsers(robots) == {}
+    assert callable(internals.robots_parser_class(robots))
+    hooked = internals.robots_txt_middleware()
+    assert issubclass(hooked, RobotsTxtMiddleware)
+    for hook in ("_parse_robots", "_robots_error"):
+        # Scrapy calls the hook by its private name; the hooked class must override it
+        assert getattr(RobotsTxtMiddleware, hook) is not getattr(hooked, hook)

@@ -22,6 +22,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.settings import default_settings as scrapy_defaults
 
+from crawler import internals
 from crawler import settings as project_settings
 from crawler.runtime import outcome, preflight
 
@@ -70,7 +71,7 @@ class Command(ScrapyCrawlCommand):
         if problems:
             self._usage_error(problems)
             return
-        crawler = self._create_crawler(name)
+        crawler = internals.create_crawler(self, name)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from crawler.discovery.cdx import Capture, SiteScope, iso_timestamp
 from crawler.discovery.links import url_kind
 from crawler.extract.detect import url_page_kind
-from crawler.net.urls import canonicalize
+from crawler.net.urls import canonicalize, netloc_without_default_port
 
 #: Why a listed capture is not fetched (``archive/skipped/<reason>``), in the order checked.
 SKIP_REASONS = (
@@ -44,7 +44,6 @@ KnownLookup = Callable[[str], str | None]
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 T = TypeVar("T")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def article_shaped(url: str) -> bool:
@@ -61,18 +60,18 @@ def original_url(url: str) -> str:
     carry ``http://example.com:80/``)."""
     parts = urlsplit(url)
     try:
-        port = parts.port
+        netloc = netloc_without_default_port(parts)
     except ValueError:
         return url
-    if port is not None and port == _DEFAULT_PORTS.get(parts.scheme.lower()):
-        netloc = parts.netloc.rsplit(":", 1)[0]
+    if netloc != parts.netloc:
         return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     return url
 
 
 def article_key(url: str, tracking_params: Iterable[str] = ()) -> str:
     """One key for the captures of one article: its canonical URL without scheme and
-    ``www.`` (archives hold http and https, www and bare copies of the same page)."""
+    ``www.`` (archives hold http and https, www and bare copies of the same page).
+    Not a host rule: the "www." comes off a whole address (crawler/net/urls.py)."""
     canonical = canonicalize(url, tracking_params)
     rest = canonical.split("://", 1)[-1]
     return rest[4:] if rest.startswith("www.") else rest

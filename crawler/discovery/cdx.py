@@ -30,6 +30,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode, urlsplit
 
+from crawler.net.urls import DEFAULT_PORTS, bare_host
+
 DIALECTS = ("auto", "ia", "pywb")
 
 #: Field names of the two dialects (and of CDX text formats) -> ours.
@@ -312,16 +314,16 @@ class SiteScope:
         """``example.com``, ``https://www.example.com/``, ``example.com:8080``."""
         text = value.strip()
         parts = urlsplit(text if "://" in text else "http://" + text)
-        host = (parts.hostname or "").lower().rstrip(".")
+        host = bare_host(parts.hostname or "")
         if not host:
             raise ValueError(f"{value!r} names no host")
         try:
             port = parts.port
         except ValueError:
             raise ValueError(f"{value!r} has a port that is not a number") from None
-        if port is not None and port == {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        if port is not None and port == DEFAULT_PORTS.get(parts.scheme.lower()):
             port = None
-        return cls(host[4:] if host.startswith("www.") else host, port)
+        return cls(host, port)
 
     @property
     def name(self) -> str:
@@ -331,13 +333,13 @@ class SiteScope:
     def contains(self, url: str) -> bool:
         """True for a URL on the site's host, its www variant or a subdomain."""
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower().rstrip(".")
+        host = bare_host(parts.hostname or "")
         if not (host == self.host or host.endswith("." + self.host)):
             return False
         if self.port is None:
             return True
         try:
-            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
         except ValueError:
             return False
         return port == self.port

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lxml import html as lxml_html
 
 from crawler.discovery.parsing import _clean_url, base_url_of
+from crawler.net.urls import bare_host, site_of
 
 
 @dataclass
@@ -152,7 +153,7 @@ def page_links(
     ``mailto:`` and ``javascript:`` links are dropped.
     """
     base = base_url_of(tree, url)
-    site = (same_site or _bare_host(url)).lower()
+    site = (same_site or bare_host(site_of(url))).lower()
     out = PageLinks()
     seen: set[str] = set()
 
@@ -190,13 +191,8 @@ def page_links(
     return out
 
 
-def _bare_host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
 def _host_matches(url: str, site: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
+    host = site_of(url)
     return host == site or host.endswith("." + site)
 
 

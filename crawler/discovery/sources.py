@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from cssselect import SelectorSyntaxError
 from lxml.cssselect import CSSSelector
 
+from crawler.net.urls import site_of
+
 
 class SourcesError(ValueError):
     """A sources file that cannot be used; the message names line and field."""
@@ -38,9 +40,7 @@ class SiteSource:
     @property
     def hosts(self) -> set[str]:
         """Hosts of the site's start, sitemap and feed URLs."""
-        return {
-            (urlsplit(u).hostname or "").lower() for u in [*self.start, *self.sitemaps, *self.feeds]
-        }
+        return {site_of(u) for u in [*self.start, *self.sitemaps, *self.feeds]}
 
     def allows(self, url: str) -> bool:
         """True when ``url`` passes the site's allow and deny patterns."""
@@ -74,52 +74,11 @@ def _is_http_url(value: str) -> bool:
 
 
 def _check_site(raw: dict[str, Any], where: str, line_of: Any) -> SiteSource:
-    unknown = sorted(set(raw) - _KNOWN)
-    if unknown:
-        key = unknown[0]
-        raise SourcesError(
-            f"{where}, line {line_of(key)}: unknown field '{key}' "
-            f"(known: {', '.join(sorted(_KNOWN))})"
-        )
-    for key in _LIST_FIELDS:
-        value = raw.get(key, [])
-        if isinstance(value, str):
-            raw[key] = value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise SourcesError(f"{where}, line {line_of(key)}: '{key}' must be a list of strings")
-    if not raw.get("start") and not raw.get("sitemaps") and not raw.get("feeds"):
-        raise SourcesError(
-            f"{where}, line {line_of('name')}: a site needs 'start', 'sitemaps' or 'feeds'"
-        )
-    for key in ("start", "sitemaps", "feeds"):
-        for url in raw.get(key, []):
-            if not _is_http_url(url):
-                raise SourcesError(
-                    f"{where}, line {line_of(key)}: '{key}' has {url!r}, not an http(s) URL"
-                )
-    for key in ("allow", "deny"):
-        for pattern in raw.get(key, []):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise SourcesError(
-                    f"{where}, line {line_of(key)}: '{key}' pattern {pattern!r} is not a "
-                    f"regular expression ({exc})"
-                ) from None
-    for selector in raw.get("remove", []):
-        try:
-            CSSSelector(selector)
-        except SelectorSyntaxError as exc:
-            raise SourcesError(
-                f"{where}, line {line_of('remove')}: 'remove' selector {selector!r} is not valid "
-                f"CSS ({exc})"
-            ) from None
-    for code in raw.get("languages", []):
-        if not re.fullmatch(r"[a-z]{2}", code):
-            raise SourcesError(
-                f"{where}, line {line_of('languages')}: 'languages' has {code!r}, "
-                "not an ISO 639-1 code like 'en'"
-            )
+    """The site of one ``[[site]]`` table, every field checked in turn."""
+    _check_fields(raw, where, line_of)
+    _check_addresses(raw, where, line_of)
+    _check_patterns(raw, where, line_of)
+    _check_languages(raw, where, line_of)
     max_pages = raw.get("max_pages")
     if max_pages is not None and (not isinstance(max_pages, int) or max_pages < 1):
         raise SourcesError(
@@ -140,6 +99,69 @@ def _check_site(raw: dict[str, Any], where: str, line_of: Any) -> SiteSource:
         remove=raw.get("remove", []),
         max_pages=max_pages,
     )
+
+
+def _check_fields(raw: dict[str, Any], where: str, line_of: Any) -> None:
+    """Known fields only; list fields as lists of strings (a lone string becomes one);
+    at least one of ``start``, ``sitemaps`` and ``feeds``."""
+    unknown = sorted(set(raw) - _KNOWN)
+    if unknown:
+        key = unknown[0]
+        raise SourcesError(
+            f"{where}, line {line_of(key)}: unknown field '{key}' "
+            f"(known: {', '.join(sorted(_KNOWN))})"
+        )
+    for key in _LIST_FIELDS:
+        value = raw.get(key, [])
+        if isinstance(value, str):
+            raw[key] = value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SourcesError(f"{where}, line {line_of(key)}: '{key}' must be a list of strings")
+    if not raw.get("start") and not raw.get("sitemaps") and not raw.get("feeds"):
+        raise SourcesError(
+            f"{where}, line {line_of('name')}: a site needs 'start', 'sitemaps' or 'feeds'"
+        )
+
+
+def _check_addresses(raw: dict[str, Any], where: str, line_of: Any) -> None:
+    """Start, sitemap and feed URLs are http(s) URLs."""
+    for key in ("start", "sitemaps", "feeds"):
+        for url in raw.get(key, []):
+            if not _is_http_url(url):
+                raise SourcesError(
+                    f"{where}, line {line_of(key)}: '{key}' has {url!r}, not an http(s) URL"
+                )
+
+
+def _check_patterns(raw: dict[str, Any], where: str, line_of: Any) -> None:
+    """Allow and deny patterns compile; remove selectors are valid CSS."""
+    for key in ("allow", "deny"):
+        for pattern in raw.get(key, []):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise SourcesError(
+                    f"{where}, line {line_of(key)}: '{key}' pattern {pattern!r} is not a "
+                    f"regular expression ({exc})"
+                ) from None
+    for selector in raw.get("remove", []):
+        try:
+            CSSSelector(selector)
+        except SelectorSyntaxError as exc:
+            raise SourcesError(
+                f"{where}, line {line_of('remove')}: 'remove' selector {selector!r} is not valid "
+                f"CSS ({exc})"
+            ) from None
+
+
+def _check_languages(raw: dict[str, Any], where: str, line_of: Any) -> None:
+    """Languages are two-letter ISO 639-1 codes."""
+    for code in raw.get("languages", []):
+        if not re.fullmatch(r"[a-z]{2}", code):
+            raise SourcesError(
+                f"{where}, line {line_of('languages')}: 'languages' has {code!r}, "
+                "not an ISO 639-1 code like 'en'"
+            )
 
 
 def parse_sources(text: str, filename: str = "sources.toml") -> list[SiteSource]:

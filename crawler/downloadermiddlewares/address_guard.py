@@ -24,6 +24,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.downloadermiddlewares.refusals import count_skip, redirect_allowed, start_hosts
 from crawler.net import safety
+from crawler.net.urls import site_of
 from crawler.resolver import PrivateAddressError, installed_policy
 
 
@@ -60,6 +61,8 @@ class AddressGuardMiddleware:
 
     async def _host_is_private(self, host: str) -> bool:
         """True when ``host`` is, or resolves to, a non-public address."""
+        # the name as resolved (not crawler.net.urls.bare_host: "www." is part of a DNS
+        # name), an IPv6 literal without its brackets
         host = host.lower().strip("[]")
         if host in self._resolved:
             return self._resolved[host]
@@ -109,7 +112,7 @@ class AddressGuardMiddleware:
         ip = response.ip_address
         if ip is None:
             return response
-        host = (urlparse_cached(request).hostname or "").lower()
+        host = site_of(request.url)
         self._is_start_host(host)  # the policy knows every start host
         why = self.policy.refusal(host, str(ip))
         if why is None:

@@ -11,6 +11,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from w3lib.encoding import html_to_unicode
 from w3lib.html import get_base_url, get_meta_refresh
 
+from crawler import internals
+
 #: Characters of a page Scrapy looks at for <meta http-equiv="refresh"> and <base href>.
 META_REFRESH_SCAN_CHARS = 4096
 
@@ -43,14 +45,15 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
         if "refresh" not in text.lower():
             return response  # get_meta_refresh reads only tags whose lowercased text has it
         encoding = response.encoding
+        ignore_tags, max_delay = internals.meta_refresh_settings(self)
         interval, url = get_meta_refresh(
-            text, get_base_url(text, response.url, encoding), encoding, self._ignore_tags
+            text, get_base_url(text, response.url, encoding), encoding, ignore_tags
         )
         if not url:
             return response
-        redirected = self._redirect_request_using_get(request, response, url)
+        redirected = internals.redirect_request_using_get(self, request, response, url)
         if urlparse_cached(redirected).scheme not in {"http", "https"}:
             return response
-        if interval is not None and interval < self._maxdelay:
-            return self._redirect(redirected, request, "meta refresh")
+        if interval is not None and interval < max_delay:
+            return internals.follow_redirect(self, redirected, request, "meta refresh")
         return response

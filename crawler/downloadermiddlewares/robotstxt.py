@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
+
+from crawler import internals
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ ROBOTS_MAX_REDIRECTS = 5
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
-class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+class SharedRobotsTxtMiddleware(internals.robots_txt_middleware()):  # type: ignore[misc]
     """Scrapy's robots.txt middleware, whose one download of a site's robots.txt also
     answers the spider's own read of it (for its ``Sitemap:`` lines).
 
@@ -71,12 +72,12 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         sitemap and start page requests were fetched whatever robots.txt said."""
         parser = await super().robot_parser(request)
         if parser is None:
-            current = self._parsers.get(urlparse_cached(request).netloc)
+            current = internals.robots_parsers(self).get(urlparse_cached(request).netloc)
             if current is not None and not isinstance(current, Deferred):
                 return current
         return parser
 
-    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+    async def parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         """RFC 9309: a robots.txt answered with a server error is "unreachable", and
         the site is complete disallow until it can be read; 4xx allows everything;
         only the first ``MAX_BODY`` bytes of rules are read."""
@@ -87,20 +88,21 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
             response = response.replace(body=b"")
         elif len(response.body) > self.MAX_BODY:
             response = response.replace(body=response.body[: self.MAX_BODY])
-        await super()._parse_robots(response, netloc, request)
+        await super().parse_robots(response, netloc, request)
 
-    def _robots_error(self, exc: Exception, netloc: str) -> None:
+    def robots_error(self, exc: Exception, netloc: str) -> None:
         """A robots.txt that could not be downloaded (DNS, refused, TLS, timeout) makes
         the site complete disallow for this run (RFC 9309 2.3.1.4), not allow-all."""
         if isinstance(exc, IgnoreRequest):
-            super()._robots_error(exc, netloc)
+            super().robots_error(exc, netloc)
             return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
         self._unreachable(netloc, f"robots.txt unreachable ({type(exc).__name__})")
-        parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
-        pending = self._parsers[netloc]
-        self._parsers[netloc] = parser
+        parser = build_from_crawler(internals.robots_parser_class(self), self.crawler, DISALLOW_ALL)
+        parsers = internals.robots_parsers(self)
+        pending = parsers[netloc]
+        parsers[netloc] = parser
         if isinstance(pending, Deferred):
             pending.callback(parser)
 

@@ -24,13 +24,13 @@ from scrapy.utils.httpobj import urlparse_cached
 from w3lib.url import canonicalize_url
 
 from crawler import signals as cleanwire_signals
-from crawler.net import safety
+from crawler.net.urls import bare_host
 from crawler.runtime import outcome
 
 
 def _site(request: Request) -> str:
     """The site a request belongs to: the spider's ``meta["site"]``, else its bare host."""
-    return request.meta.get("site") or safety.bare_host(urlparse_cached(request).hostname or "")
+    return request.meta.get("site") or bare_host(urlparse_cached(request).hostname or "")
 
 
 class RunOutcome:

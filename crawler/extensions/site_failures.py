@@ -124,6 +124,7 @@ class FailureFilter(logging.Filter):
         url = failed_url(record)
         if url is None:
             return True
+        # host and port as written (one site per port), not crawler.net.urls.bare_host
         site = self.sites.setdefault(urlsplit(url).netloc.lower(), SiteFailures())
         site.add_url(url)
         if self.per_site and site.logged >= self.per_site:

@@ -18,6 +18,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.xml import xmltotxt
 
+from crawler.net.urls import bare_host, site_of
 from crawler.text.normalize import normalize_line, normalize_text, word_len
 
 _SENTENCE_END = re.compile(r"[.!?…。！？:;\"”’»)\]]\s*$")  # noqa: RUF001
@@ -99,11 +100,6 @@ def anchor_texts(tree: HtmlElement) -> Anchors:
     )
 
 
-def _bare_host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
 def _points_elsewhere_on_site(href: str, url: str, host: str) -> bool:
     """True when ``href`` (on page ``url`` of site ``host``) is another page of the same
     site: a related story, a section, a tag. A fragment of the page itself, a mail or
@@ -115,8 +111,7 @@ def _points_elsewhere_on_site(href: str, url: str, host: str) -> bool:
     parts = urlsplit(target)
     if parts.scheme not in {"http", "https"}:
         return False
-    other = (parts.hostname or "").lower()
-    other = other[4:] if other.startswith("www.") else other
+    other = bare_host(parts.hostname or "")
     if not host or not (other == host or other.endswith(f".{host}") or host.endswith(f".{other}")):
         return False
     own = urlsplit(url)
@@ -125,7 +120,10 @@ def _points_elsewhere_on_site(href: str, url: str, host: str) -> bool:
 
 def _shares_page(href: str, url: str) -> bool:
     """True when ``href`` carries the address of page ``url`` without leading to it: a
-    share link ("Facebook", "Mail this", "Print")."""
+    share link ("Facebook", "Mail this", "Print").
+
+    Not a host rule: the address is compared as written (host case kept, with path
+    and query), so only a leading "www." is taken off it (crawler/net/urls.py)."""
     address = url.partition("://")[2].partition("#")[0].rstrip("/").removeprefix("www.")
     if len(address) < 12 or ("%" not in href and address not in href):
         return False
@@ -154,7 +152,7 @@ def body_lines(body: etree._Element, anchors: Anchors, url: str = "") -> BodyLin
     text = xmltotxt(body, False)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [line for line in lines if line]
-    host = _bare_host(url)
+    host = bare_host(site_of(url))
     shares, teasers = [], []
     for line in lines:
         link = _link_target(line, anchors)

@@ -154,6 +154,8 @@ def loose_key(url: str) -> str:
     for matching a page's ``rel=amphtml`` with the AMP page's own URL."""
     parts = urlsplit(url)
     query = f"?{parts.query}" if parts.query else ""
+    # netloc lower-cased only, port and "www." kept (not crawler.net.urls.bare_host):
+    # an AMP page names its page's URL as that page gives it
     return f"{parts.netloc.lower()}{parts.path.rstrip('/')}{query}"
 
 

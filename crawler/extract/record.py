@@ -46,6 +46,7 @@ from trafilatura.utils import (
 
 from crawler.extract import multipage, trafilatura_adapter
 from crawler.extract.cleanup import (
+    Anchors,
     BodyLines,
     anchor_texts,
     body_lines,
@@ -241,6 +242,34 @@ def _script_html(tree: HtmlElement) -> str | None:
     return best
 
 
+def _compared_body(
+    pristine: HtmlElement | None, url: str, anchors: Anchors, body: BodyLines, min_words: int
+) -> tuple[Any, BodyLines] | None:
+    """trafilatura's result compared with readability and jusText on ``pristine`` (an
+    unpruned tree), when it is better than the first pass's ``body``; else None."""
+    backup = trafilatura_adapter.body(pristine, url, fast=False) if pristine is not None else None
+    if backup is None or backup.body is None:
+        return None
+    b_body = body_lines(backup.body, anchors, url)
+    if _better_backup(body.lines, body.shares, b_body.lines, b_body.shares, min_words):
+        return backup, b_body
+    return None
+
+
+def _script_body(fragment: str, url: str, anchors: Anchors) -> tuple[Any, BodyLines] | None:
+    """The article of a page its scripts render, read from the HTML ``fragment`` in its
+    script data; None unless it holds prose (where the page showed none)."""
+    page = f"<html><body><article>{fragment}</article></body></html>"
+    rendered = parse_html(page)
+    rescued = trafilatura_adapter.body(rendered, url, True, page) if rendered is not None else None
+    if rescued is None or rescued.body is None:
+        return None
+    r_body = body_lines(rescued.body, anchors, url)
+    if _prose(r_body.lines, r_body.shares):
+        return rescued, r_body
+    return None
+
+
 def extract_text(
     tree: HtmlElement,
     url: str,
@@ -279,26 +308,16 @@ def extract_text(
     if options.fallback and (thin or _prose(body.lines, body.shares) / max(1, total) < 0.7):
         if pristine is None:
             pristine = parse_html(html or "")
-        backup = (
-            trafilatura_adapter.body(pristine, url, fast=False) if pristine is not None else None
-        )
-        if backup is not None and backup.body is not None:
-            b_body = body_lines(backup.body, anchors, url)
-            if _better_backup(
-                body.lines, body.shares, b_body.lines, b_body.shares, options.min_words
-            ):
-                doc, body, fallback = backup, b_body, "readability_justext"
+        better = _compared_body(pristine, url, anchors, body, options.min_words)
+        if better is not None:
+            doc, body = better
+            fallback = "readability_justext"
     if not _prose(body.lines, body.shares) and (fragment := _script_html(tree)) is not None:
         # a page its scripts render: the article is HTML inside the script data
-        page = f"<html><body><article>{fragment}</article></body></html>"
-        rendered = parse_html(page)
-        rescued = (
-            trafilatura_adapter.body(rendered, url, True, page) if rendered is not None else None
-        )
-        if rescued is not None and rescued.body is not None:
-            r_body = body_lines(rescued.body, anchors, url)
-            if _prose(r_body.lines, r_body.shares):  # prose where the page showed none
-                doc, body, fallback = rescued, r_body, "script_html"
+        rescued = _script_body(fragment, url, anchors)
+        if rescued is not None:
+            doc, body = rescued
+            fallback = "script_html"
     lines, shares = body.lines, body.shares
     if doc is None or not lines:
         return doc, [], 0.0, fallback
@@ -454,10 +473,23 @@ def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord |
     junk = junk_reason(ext.text)
     if junk is not None:
         return Skip("low_quality", junk)
+    return _record(page, ext, options, n_words, verdict.reason, json_ld_skipped, paging)
+
+
+def _record(
+    page: FetchedPage,
+    ext: Extraction,
+    options: ExtractOptions,
+    n_words: int,
+    detected_by: str,
+    json_ld_skipped: int,
+    paging: multipage.Paging | None,
+) -> ArticleRecord:
+    """The record of an article page, with its language, hash and bookkeeping."""
     canonical = ext.canonical_url or canonicalize(page.url, options.tracking_params)
-    crawl_meta = _crawl_meta(page, ext, options, verdict.reason, json_ld_skipped)
+    crawl_meta = _crawl_meta(page, ext, options, detected_by, json_ld_skipped)
     if paging is not None:  # for pipelines/multipage.py; page 1 joins pages if not judged by text
-        crawl_meta.update(paging.meta(joinable=verdict.reason != "text"))
+        crawl_meta.update(paging.meta(joinable=detected_by != "text"))
     language, confidence = _language(ext, options, crawl_meta)
     text_hash = content_hash(ext.text)
     if options.num_perm > 0:

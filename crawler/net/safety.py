@@ -15,6 +15,7 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler.net.urls import SESSION_PARAMS as URL_SESSION_PARAMS
+from crawler.net.urls import bare_host, site_of
 
 #: Magic numbers of formats that are never an HTML page (checked at offset 0).
 MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -179,12 +180,6 @@ def scheme_allowed(url: str) -> bool:
 # -- hosts ------------------------------------------------------------------------
 
 
-def bare_host(host: str) -> str:
-    """Lower-cased host without port, trailing dot or leading ``www.``."""
-    host = (host or "").lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
-
-
 def host_allowed(host: str, allowed: Iterable[str]) -> bool:
     """True when ``host`` is one of ``allowed``, its www variant, a subdomain or a parent domain."""
     target = bare_host(host)
@@ -284,7 +279,7 @@ def url_template(url: str) -> str:
     """
     parts = urlsplit(url)
     keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
-    return _DIGITS.sub("#", f"{(parts.hostname or '').lower()}{parts.path}?{'&'.join(keys)}")
+    return _DIGITS.sub("#", f"{site_of(url)}{parts.path}?{'&'.join(keys)}")
 
 
 def backoff_delay(retry_times: int, base: float, maximum: float) -> float:
@@ -319,6 +314,9 @@ class AddressPolicy:
 
     def is_start(self, host: str) -> bool:
         return bare_host(host) in self._starts
+
+    # Refusals and ``allow_names`` are keyed by the DNS name looked up (lower-cased, no
+    # trailing dot), "www." kept: it is part of the name, unlike in ``bare_host``.
 
     def refuse(self, host: str, address: str) -> str | None:
         """:meth:`refusal`, remembered until :meth:`take_refusal` for the host."""

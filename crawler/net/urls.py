@@ -1,15 +1,20 @@
-"""URL identity: canonical form, record id, site of a URL.
+"""URL identity: canonical form, record id, host and site of a URL.
 
 Normalisation is w3lib's ``canonicalize_url`` (scheme and host case,
 percent-encoding, query order, fragment); on top of it we strip tracking
 parameters and default ports.
+
+The one host normaliser: :func:`site_of` is a URL's host (lower-cased, no port),
+:func:`bare_host` the form sites are compared in (also no trailing dot, no leading
+``www.``). A module that needs another rule (a DNS name, a host and port, an address
+as written) says why where it applies it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -68,7 +73,8 @@ TRACKING_PARAMS: frozenset[str] = SESSION_PARAMS | frozenset(
 #: Parameter-name prefixes that mark tracking parameters (``utm_source``, ``pk_campaign`` ...).
 TRACKING_PREFIXES: tuple[str, ...] = ("utm_", "pk_", "mtm_", "hsa_", "__hs", "_ga", "_gl", "piwik_")
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: The port a URL of each scheme means when it names none.
+DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
 
 
 def is_tracking_param(name: str, extra: Iterable[str] = ()) -> bool:
@@ -92,12 +98,19 @@ def canonicalize(url: str, extra_tracking_params: Iterable[str] = ()) -> str:
     ]
     # jsessionid and friends also ride in the path as ";jsessionid=..."
     path = parts.path.split(";jsessionid=", 1)[0].split(";JSESSIONID=", 1)[0]
-    netloc = parts.netloc
+    netloc = netloc_without_default_port(parts)
     scheme = parts.scheme.lower()
-    if parts.port is not None and _DEFAULT_PORTS.get(scheme) == parts.port:
-        netloc = netloc.rsplit(":", 1)[0]
     rebuilt = urlunsplit((scheme, netloc, path or "/", urlencode(query), ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def netloc_without_default_port(parts: SplitResult) -> str:
+    """``parts.netloc`` without its scheme's default port (``:80`` of http, ``:443`` of
+    https); raises ValueError for a port that is not a number."""
+    port = parts.port
+    if port is not None and DEFAULT_PORTS.get(parts.scheme.lower()) == port:
+        return parts.netloc.rsplit(":", 1)[0]
+    return parts.netloc
 
 
 def record_id(canonical_url: str) -> str:
@@ -106,5 +119,12 @@ def record_id(canonical_url: str) -> str:
 
 
 def site_of(url: str) -> str:
-    """The host of ``url``, lower-cased, without port."""
+    """The host of ``url``, lower-cased, without port (a record's ``site``)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def bare_host(host: str) -> str:
+    """``host`` (no port: e.g. :func:`site_of` of a URL) as sites are compared:
+    lower-cased, without trailing dot or leading ``www.``."""
+    host = (host or "").lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host

@@ -2,7 +2,7 @@
 
 ``meta`` reads ``<meta>`` tags through one index per page; the field modules
 (``title``, ``authors``, ``dates``) reconcile the page's candidates for one
-field each.
+field each; ``site`` holds the names the site goes by, for the title and the authors.
 """
 
 from __future__ import annotations

@@ -62,7 +62,6 @@ from crawler.extract.metadata.names import (
     PARTICLES,
     PERSON,
     Name,
-    Site,
     byline_names,
     is_label,
     name_key,
@@ -70,6 +69,7 @@ from crawler.extract.metadata.names import (
     strip_prefix,
     uncased,
 )
+from crawler.extract.metadata.site import SiteNames
 
 # -- the page's sources ----------------------------------------------------------------
 
@@ -97,10 +97,11 @@ def _flatten(value: Any) -> Iterator[Any]:
         yield value
 
 
-def site_names(tree: HtmlElement, objects: list[dict[str, Any]]) -> Site:
+def site_names(tree: HtmlElement, objects: list[dict[str, Any]]) -> SiteNames:
     """The publisher's and site's names: JSON-LD publishers and organisations, the
-    site-name ``<meta>`` tags, and the host of the page's canonical URL."""
-    site = Site()
+    site-name ``<meta>`` tags, and the host of the page's canonical URL (a title strips
+    fewer: ``crawler/extract/metadata/site.py``)."""
+    site = SiteNames()
     ids = _by_id(objects)
     for obj in objects:
         for publisher in _flatten(obj.get("publisher")):
@@ -148,7 +149,7 @@ def _author_entries(value: Any, ids: dict[str, dict[str, Any]]) -> Iterator[tupl
             yield name, bool(types & ORG_TYPES and "person" not in types), account
 
 
-def json_ld_source(objects: list[dict[str, Any]], site: Site) -> list[Name]:
+def json_ld_source(objects: list[dict[str, Any]], site: SiteNames) -> list[Name]:
     """The ``author`` names of the page's first article object that names one (of its
     first page object when no article does), ``@id`` references resolved: one object,
     as further ones may describe other articles. A generic account's name (an
@@ -173,7 +174,7 @@ def json_ld_source(objects: list[dict[str, Any]], site: Site) -> list[Name]:
     return page
 
 
-def meta_sources(tree: HtmlElement, site: Site) -> Iterator[list[Name]]:
+def meta_sources(tree: HtmlElement, site: SiteNames) -> Iterator[list[Name]]:
     """The names of each author ``<meta>`` tag, one source per tag, most trusted first."""
     by_name: dict[str, list[str]] = {}
     for (attr, key), values in meta_index(tree).items():
@@ -252,7 +253,7 @@ def _body(tree: HtmlElement) -> Any:
     return body if body is not None else tree
 
 
-def labelled_source(tree: HtmlElement, site: Site) -> list[Name]:
+def labelled_source(tree: HtmlElement, site: SiteNames) -> list[Name]:
     """The first credit line of the page's text: an element whose own text opens with a
     credit label and colon ("Autor: ...", "Text: ...") or a byline preposition ("By ...",
     "Par ..."), or is a label alone followed by the name ("<strong>Autorin/Autor</strong>
@@ -311,7 +312,7 @@ def _following_text(elem: Any) -> str:
     return ""
 
 
-def emphasized_source(tree: HtmlElement, site: Site) -> list[Name]:
+def emphasized_source(tree: HtmlElement, site: SiteNames) -> list[Name]:
     """A byline set as a paragraph of its own at the edge of the article text, all in
     bold or italics and naming people ("<p><strong>Jane Doe/John Roe</strong>
     </p>"): up to three paragraphs before the first paragraph of article text (or two
@@ -333,7 +334,7 @@ def emphasized_source(tree: HtmlElement, site: Site) -> list[Name]:
     return []
 
 
-def _emphasized_names(para: Any, site: Site) -> list[Name]:
+def _emphasized_names(para: Any, site: SiteNames) -> list[Name]:
     if (para.text or "").strip() or len(para) != 1:
         return []
     child = para[0]
@@ -352,13 +353,13 @@ def _capitalised(name: str) -> bool:
     return all(w[:1].isupper() or w in PARTICLES or uncased(w) for w in name.split())
 
 
-def structured_sources(tree: HtmlElement, site: Site) -> Iterator[list[Name]]:
+def structured_sources(tree: HtmlElement, site: SiteNames) -> Iterator[list[Name]]:
     """The page's structured author sources: JSON-LD, then each author ``<meta>`` tag."""
     yield json_ld_source(json_ld_objects(tree), site)
     yield from meta_sources(tree, site)
 
 
-def text_sources(tree: HtmlElement, declared: str | None, site: Site) -> Iterator[list[Name]]:
+def text_sources(tree: HtmlElement, declared: str | None, site: SiteNames) -> Iterator[list[Name]]:
     """The page's text sources, each searched only when asked for: the byline markup,
     a labelled credit line, an emphasized byline paragraph, and trafilatura's string."""
     steps: tuple[Callable[[], list[Name]], ...] = (

@@ -457,7 +457,7 @@ def published(
         first = structured[0]
         if _plausible(first, [s for s in cheap if s is not first], now):
             return first.text
-    modified = _modified_stamps(tree, day_first)
+    modified = list(declared_modified(tree, day_first))
     byline = _byline(tree, url, day_first, modified)
     declared = [*structured, *(s for s in (*byline, hinted) if s)]
     everything = [*declared, *([from_url] if from_url else [])]
@@ -475,18 +475,22 @@ def published(
     return None
 
 
-def _modified_stamps(tree: HtmlElement, day_first: bool) -> list[Stamp]:
+def declared_modified(tree: HtmlElement, day_first: bool) -> Iterator[Stamp]:
+    """The modification times the page declares, best first: the article's JSON-LD
+    ``dateModified``, modification ``<meta>`` tags, other JSON-LD objects'
+    ``dateModified``. One reader for :func:`modified` (the first) and :func:`published`
+    (all: a time equal to one of them is no publication time)."""
     articles, others = _ld_dates(tree, "dateModified", day_first)
-    return [*articles, *others, *_meta_dates(tree, MODIFIED_META, day_first)]
+    yield from articles
+    yield from _meta_dates(tree, MODIFIED_META, day_first)
+    yield from others
 
 
 def modified(tree: HtmlElement) -> str | None:
     """Last modification time the page declares (ISO 8601, offset as declared), or None:
-    the article's JSON-LD ``dateModified``, modification ``<meta>`` tags, another JSON-LD
-    object's ``dateModified``, then an ``itemprop=dateModified`` element."""
+    the first of :func:`declared_modified`, then an ``itemprop=dateModified`` element."""
     day_first = not month_first(tree)
-    articles, others = _ld_dates(tree, "dateModified", day_first)
-    for stamp in (*articles, *_meta_dates(tree, MODIFIED_META, day_first), *others):
+    for stamp in declared_modified(tree, day_first):
         return stamp.text
     for elem in tree.iterfind(".//*[@itemprop='dateModified']"):
         stamp = parse_date(elem.get("datetime") or elem.get("content"), day_first)

@@ -5,16 +5,18 @@ languages ("und", "et", "og", "y" ...), after its prefix ("By", "Von", "Par",
 "Autor:") is removed; "Last, First" stays one name; role words are removed, and what
 is no name (a date, a long job description, an e-mail address or URL) is dropped.
 Each name gets a kind: a person, a news agency, an organisation (the publisher, the
-site or a desk of it: ``Site``) or other.
+site or a desk of it: ``SiteNames`` of ``crawler/extract/metadata/site.py``) or other.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.extract.metadata.site import SiteNames
 
 PERSON, AGENCY, ORG, OTHER = "person", "agency", "org", "other"
 
@@ -261,62 +263,6 @@ class Name:
     declared: bool = False
 
 
-@dataclass
-class Site:
-    """The publisher's and site's names, as folded keys and word runs."""
-
-    keys: set[str] = field(default_factory=set)
-    runs: list[tuple[str, ...]] = field(default_factory=list)
-    initials: set[str] = field(default_factory=set)
-
-    def add(self, name: Any) -> None:
-        """Add a publisher or site name (and its parts around a dash or colon)."""
-        if not isinstance(name, str):
-            return
-        name = _clean_text(name)
-        if not name:
-            return
-        parts = re.split(rf"\s+[-|:{_DASHES}]\s+", name)
-        for variant in {name, _PARENS.sub(" ", name).strip(), *parts}:
-            key = fold(variant)
-            if not key or key in self.keys:
-                continue
-            self.keys.add(key)
-            tokens = tuple(t.casefold() for t in variant.split())
-            if tokens:
-                self.runs.append(tokens)
-            words = [t for t in re.split(r"[\s-]+", variant) if t[:1].isalpha()]
-            if len(words) >= 2:
-                self.initials.add("".join(w[0] for w in words).casefold())
-                if words[0].casefold() == "the" and len(words) >= 3:
-                    self.initials.add("".join(w[0] for w in words[1:]).casefold())
-
-    def add_host(self, url: Any) -> None:
-        """Add the host of ``url`` ("t-online.de" and "t-online")."""
-        if not isinstance(url, str) or "//" not in url:
-            return
-        host = (urlsplit(url.strip()).hostname or "").casefold()
-        host = re.sub(r"^(?:www\d?|m|amp|mobile|edition)\.", "", host)
-        if host:
-            self.keys.add(fold(host))
-            self.keys.add(fold(host.split(".")[0]))
-
-    def owns(self, name: str) -> bool:
-        """``name`` is the publisher, the site, its initials, or a desk of it (the
-        site's name and more words, capitalised throughout after a one-word name)."""
-        key = fold(name)
-        if key in self.keys or key in self.initials:
-            return True
-        words = name.split()
-        tokens = tuple(t.casefold() for t in words)
-        for run in self.runs:
-            if len(tokens) > len(run) and tokens[: len(run)] == run:
-                tail = words[len(run) :]
-                if len(run) >= 2 or all(t.isupper() for t in tail if t[:1].isalpha()):
-                    return True
-        return False
-
-
 def fold(value: str) -> str:
     """``value`` reduced for comparing names: casefolded, letters and digits only,
     without a leading "the"."""
@@ -529,7 +475,7 @@ def _strip_roles(words: list[str]) -> list[str]:
     return words
 
 
-def kind_of(name: str, site: Site, org: bool = False) -> str:
+def kind_of(name: str, site: SiteNames, org: bool = False) -> str:
     """What ``name`` names: an agency, an organisation (declared one, the publisher, a
     desk, a domain), a person (two words or more, or one word in a script without case),
     or other (one Latin-script word: initials, a place, a credit)."""
@@ -557,7 +503,7 @@ def _is_medium(words: list[str]) -> bool:
     return len(words) >= 2 and any(w.casefold() in MEDIA_WORDS for w in words)
 
 
-def byline_names(value: str, site: Site, org: bool = False) -> list[Name]:
+def byline_names(value: str, site: SiteNames, org: bool = False) -> list[Name]:
     """The names of one byline string, each with its kind (``org``: the page types it an
     organisation). A byline naming no person that only joiner words split ("Le Figaro
     et AFP") is one credit."""

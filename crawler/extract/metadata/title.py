@@ -4,7 +4,8 @@ A news page states its headline up to five times: the ``<h1>`` readers see,
 the JSON-LD ``headline``, ``og:title``, ``twitter:title`` and ``<title>``.
 Each may carry decoration (" | Site Name", "-Section|Site"), be cut short
 (a broken attribute) or be an alternative wording (a social or SEO variant).
-:func:`headline` cleans each candidate of the site's name, lets candidates
+:func:`headline` cleans each candidate of the site's name (its names:
+``crawler/extract/metadata/site.py``), lets candidates
 that decorate or truncate another stand for it, and takes the wording most
 candidates agree on; a tie goes to the publisher's declared metadata
 (``og:title``, then JSON-LD) over the rendered ``<h1>`` and ``<title>``.
@@ -12,6 +13,7 @@ candidates agree on; a tie goes to the publisher's declared metadata
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from html import unescape
@@ -20,8 +22,8 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from crawler.extract.detect import is_article_object
-from crawler.net.urls import site_of
-from crawler.text.normalize import normalize_text, word_len
+from crawler.extract.metadata.site import SiteNames
+from crawler.text.normalize import word_len
 
 #: a separator between a headline and its decoration, with spaces around it
 _TITLE_SEPARATORS = re.compile(r"(\s+(?:[|\-–—:·•»«/]|::)\s+)")  # noqa: RUF001
@@ -31,68 +33,57 @@ _LABEL_SEPARATORS = re.compile("\\s+[|·•»/\uff5c]\\s+")
 #: colon and bar and the Hangul letter used as a bar among them
 _GLUED_SEPARATOR = "[|\\-–—:·•»«/\uff1a\uff5c\u3163]"  # noqa: RUF001
 _DECORATION = re.compile(rf"\s*{_GLUED_SEPARATOR}")
+#: decoration glued on before a site name at a title's end: a separator, at most one
+#: short label and another separator ("-Section|" of "Headline-Section|Site")
+_GLUED_DECORATION = re.compile(
+    rf"\s*{_GLUED_SEPARATOR}(?:[^\s|\uff1a\uff5c\u3163]{{1,12}}{_GLUED_SEPARATOR})?\s*\Z"
+)
 #: how a headline cut short continues: a word or an opening quote
 _CONTINUATION = re.compile(r"""\s*["“„«'‘\w]""")  # noqa: RUF001
 #: wording preference among agreeing candidates, and tie order
 SOURCES = ("og", "ld", "twitter", "h1", "title")
 
 
-def _site_tokens(site_name: str | None, url: str) -> set[str]:
-    """Normalised names a site goes by: og:site_name and its host's labels."""
-    names = set()
-    if site_name:
-        names.add(normalize_text(site_name))
-    host = site_of(url)
-    labels = [lab for lab in host.split(".") if lab not in {"www", "m", "amp", "com", "co"}]
-    for label in labels[:-1] or labels:
-        names.add(label)
-    return {n for n in names if n}
-
-
-def _is_site_name(segment: str, names: set[str]) -> bool:
-    seg = normalize_text(segment)
-    compact = re.sub(r"[\W_]+", "", seg)
-    for name in names:
-        name_compact = re.sub(r"[\W_]+", "", name)
-        if not name_compact:
-            continue
-        if seg == name or compact == name_compact:
-            return True
-        if len(name_compact) >= 3 and (name_compact in compact or compact in name_compact):
-            return word_len(seg) <= 5
-    return False
-
-
-def _strip_glued_site(title: str, names: set[str]) -> str:
+def _strip_glued_site(title: str, site: SiteNames) -> str:
     """ "Headline-Section|Site": a site name glued on by a separator
     character without spaces (common in CJK titles), with at most one short label."""
-    for name in names:
-        if len(name) < 2:
+    text = title.rstrip()
+    for name in site.texts:
+        if len(name) < 2 or len(name) > len(text):
             continue
-        glued = re.search(
-            rf"\s*{_GLUED_SEPARATOR}(?:[^\s|\uff1a\uff5c\u3163]{{1,12}}{_GLUED_SEPARATOR})?"
-            rf"\s*{re.escape(name)}\s*$",
-            title,
-            re.IGNORECASE,
-        )
+        # the name ends the title (case aside), the glued decoration ends what is before
+        # it: the expensive pattern is compiled once, not once per site name
+        before, tail = text[: len(text) - len(name)], text[len(text) - len(name) :]
+        if not (
+            tail.lower() == name  # an ASCII name and tail: what the pattern matches
+            if name.isascii() and tail.isascii()
+            else _name_pattern(name).fullmatch(tail)
+        ):
+            continue
+        glued = _GLUED_DECORATION.search(before)
         if glued and glued.start() >= 10:
             return title[: glued.start()]
     return title
 
 
-def strip_site_name(title: str, names: set[str], labels: bool = False) -> str:
+@functools.lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(name), re.IGNORECASE)
+
+
+def strip_site_name(title: str, site: SiteNames, labels: bool = False) -> str:
     """``title`` without the site's name at either end; with ``labels``, also without
     short labels between pipes ("Headline | Section | Site" -> "Headline")."""
     title = " ".join(unescape(title).split())
     prefix = re.match(r"^(.{2,40}?):\s+(.+)$", title)  # "Site Name: Headline"
-    if prefix and _is_site_name(prefix.group(1), names):
+    if prefix and site.is_site_name(prefix.group(1)):
         title = prefix.group(2)
     pieces = _TITLE_SEPARATORS.split(title)  # text, separator, text, ...
-    while len(pieces) > 1 and _is_site_name(pieces[-1], names):
+    while len(pieces) > 1 and site.is_site_name(pieces[-1]):
         pieces = pieces[:-2]
-    while len(pieces) > 1 and _is_site_name(pieces[0], names):
+    while len(pieces) > 1 and site.is_site_name(pieces[0]):
         pieces = pieces[2:]
-    title = _strip_glued_site("".join(pieces), names)
+    title = _strip_glued_site("".join(pieces), site)
     if labels:
         parts = _LABEL_SEPARATORS.split(title)
         longest = max(parts, key=len)
@@ -129,12 +120,12 @@ def headline(candidates: Mapping[str, str | None], site_name: str | None, url: s
     """The headline most of the page's candidates agree on (see the module docstring).
 
     ``candidates``: source name (``SOURCES``) -> raw text, any of them missing."""
-    names = _site_tokens(site_name, url)
+    site = SiteNames.from_page(site_name, url)
     cleaned: dict[str, str] = {}
     for source in SOURCES:
         raw = candidates.get(source)
         if raw and raw.strip():
-            text = strip_site_name(raw, names, labels=source == "title")
+            text = strip_site_name(raw, site, labels=source == "title")
             if _key(text):
                 cleaned[source] = text
     for source, text in list(cleaned.items()):
