@@ -45,8 +45,8 @@ from crawler.discovery.parsing import parse_html
 from crawler.discovery.site_state import (
     SiteRegistry,
     SiteState,
-    bare_host,
     on_site,
+    site_host,
     with_scheme,
 )
 from crawler.net.urls import canonicalize
@@ -98,9 +98,9 @@ class NewsSpider(CleanwireSpider):
         self.start_list = [with_scheme(u) for u in urls]
         self.dry_run = str(dry_run).strip().lower() in _TRUE
         self.max_pages_arg = _positive_int(max_pages, "max_pages")
-        hosts = {bare_host(u) for u in self.start_list}
+        hosts = {site_host(u) for u in self.start_list}
         for source in self.site_sources:
-            hosts |= {bare_host(u) for u in [*source.start, *source.sitemaps, *source.feeds]}
+            hosts |= {site_host(u) for u in [*source.start, *source.sitemaps, *source.feeds]}
         self.allowed_domains = sorted(hosts)
 
     @classmethod
@@ -161,7 +161,7 @@ class NewsSpider(CleanwireSpider):
     def source_for(self, url: str) -> Any:
         """The sources-file entry (``crawler.discovery.sources.SiteSource``) of ``url``'s site,
         if any."""
-        site = self.sites.get(bare_host(url))
+        site = self.sites.get(site_host(url))
         return site.source if site is not None else None
 
     def site_of(self, response: Response) -> SiteState:
@@ -189,7 +189,7 @@ class NewsSpider(CleanwireSpider):
         it for each URL taken from the Redis start-URL list.
         """
         url = with_scheme(url.strip())
-        self.adopt_site(bare_host(url))
+        self.adopt_site(site_host(url))
         yield from self.discovery.start_requests(url, self.registry.site_for(url))
 
     # ------------------------------------- discovery documents (SiteDiscovery reads them)
@@ -394,7 +394,7 @@ class NewsSpider(CleanwireSpider):
         it. The page budget does not count it (``MAX_ARTICLE_PAGES`` bounds an article).
         Returns the scheduled Request, or None.
         """
-        site = self.sites.get(bare_host(article_url))
+        site = self.sites.get(site_host(article_url))
         if site is None or self.dry_run or len(url) > self.max_url_length:
             return None
         if not on_site(url, site.host):

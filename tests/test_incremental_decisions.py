@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from crawler.discovery.incremental import EmittedArticles, IncrementalFetch
-from crawler.discovery.site_state import SiteRegistry, bare_host, may_be_article, on_site
+from crawler.discovery.site_state import SiteRegistry, may_be_article, on_site, site_host
 from crawler.runtime.diskset import DiskDict
 from crawler.runtime.state.base import ArticleState
 
@@ -157,5 +157,5 @@ def test_on_site_and_may_be_article(url: str, same_site: bool, article: bool) ->
     site = registry.site_for("https://example.com/")
     assert on_site(url, "example.com") is same_site
     assert may_be_article(url, site) is article
-    assert bare_host("https://WWW.Example.com/") == "example.com"
+    assert site_host("https://WWW.Example.com/") == "example.com"
     registry.close()

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from crawler.discovery.dry_run import DiscoveryReport
 from crawler.discovery.links import url_kind
+from crawler.net.urls import bare_host, site_of
 from crawler.runtime.diskset import DiskDict, DiskSet, TemporaryDatabase
 
 
@@ -45,10 +45,9 @@ class SiteState:
     announced: tuple[int, bool] = (0, False)  # last site_pages_expected (pages, discovering)
 
 
-def bare_host(url: str) -> str:
-    """``url``'s host, lower case, without a leading ``www.``: the site's name."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+def site_host(url: str) -> str:
+    """``url``'s site: its host as :func:`crawler.net.urls.bare_host` compares sites."""
+    return bare_host(site_of(url))
 
 
 def with_scheme(url: str) -> str:
@@ -56,10 +55,10 @@ def with_scheme(url: str) -> str:
     return url if "://" in url else "https://" + url
 
 
-def on_site(url: str, site_host: str) -> bool:
-    """True when ``url`` is on the site ``site_host`` (a bare host) or a subdomain of it."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host == site_host or host.endswith("." + site_host)
+def on_site(url: str, home: str) -> bool:
+    """True when ``url`` is on the site ``home`` (a bare host) or a subdomain of it."""
+    host = site_of(url)
+    return host == home or host.endswith("." + home)
 
 
 def may_be_article(url: str, site: SiteState) -> bool:
@@ -87,7 +86,7 @@ class SiteRegistry:
     def site_for(self, url: str, source: Any = None, host: str | None = None) -> SiteState:
         """The site of ``url`` (or of ``host``), created on first use with ``url`` as
         its start URL and ``source`` (a ``SiteSource``) as its sources-file entry."""
-        host = host or bare_host(url)
+        host = host or site_host(url)
         site = self.sites.get(host)
         if site is None:
             budget = self.budget

@@ -21,7 +21,7 @@ from crawler import signals as cleanwire_signals
 from crawler.discovery.feeds import FeedEntry, looks_like_feed_url, parse_feed
 from crawler.discovery.lastmod import date_key, iso_date
 from crawler.discovery.parsing import parse_html, xml_kind
-from crawler.discovery.site_state import SiteState, bare_host, may_be_article
+from crawler.discovery.site_state import SiteState, may_be_article, site_host
 from crawler.discovery.sitemaps import (
     Sitemap,
     looks_like_sitemap_url,
@@ -283,7 +283,7 @@ class SiteDiscovery:
         request = failure.request  # type: ignore[attr-defined]
         self.spider.count("discovery/document_failed")
         self.spider.logger.debug("Discovery document %s failed: %s", request.url, failure.value)
-        site = self.spider.registry.get(request.meta.get("site") or bare_host(request.url))
+        site = self.spider.registry.get(request.meta.get("site") or site_host(request.url))
         if site is None:
             return
         self.reporter.note(site, "failed_documents", request.url)
