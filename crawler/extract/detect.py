@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
+from crawler.extract.page_reads import per_page
+
 #: JSON-LD / schema.org types of a single article.
 ARTICLE_TYPES = frozenset(
     {
@@ -238,15 +240,10 @@ def oversized_json_ld(tree: HtmlElement) -> int:
     )
 
 
-#: (tree, its JSON-LD objects) of the page last read: detection and every metadata
-#: field read one parse (``build_record`` clears it after each page)
-JSON_LD_CACHE: list[Any] = [None, None]
-
-
+@per_page
 def json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
-    """Every JSON-LD object of the page, ``@graph`` members and lists flattened."""
-    if JSON_LD_CACHE[0] is tree:
-        return JSON_LD_CACHE[1]
+    """Every JSON-LD object of the page, ``@graph`` members and lists flattened (parsed
+    once per page: detection and every metadata field read it)."""
     found: list[dict[str, Any]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         raw = (script.text or "").strip()
@@ -265,7 +262,6 @@ def json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
                 found.append(node)
                 if isinstance(node.get("@graph"), list):
                     stack.extend(reversed(node["@graph"]))
-    JSON_LD_CACHE[:] = [tree, found]
     return found
 
 

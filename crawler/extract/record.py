@@ -53,7 +53,6 @@ from crawler.extract.cleanup import (
     clean_paragraphs,
 )
 from crawler.extract.detect import (
-    JSON_LD_CACHE,
     ArticleDetector,
     PageEvidence,
     json_ld_objects,
@@ -61,7 +60,6 @@ from crawler.extract.detect import (
     url_page_kind,
 )
 from crawler.extract.metadata import (
-    META_CACHE,
     dates,
     json_ld_publisher,
     json_ld_sections,
@@ -436,9 +434,7 @@ def build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | 
     except Exception as exc:
         return Skip("extract_error", f"{type(exc).__name__}: {str(exc)[:200]}")
     finally:
-        META_CACHE[:] = [None, None]  # don't keep the page's tree alive
-        JSON_LD_CACHE[:] = [None, None]
-        forget_page()
+        forget_page()  # don't keep the page's tree alive
 
 
 def _build_record(page: FetchedPage, options: ExtractOptions) -> ArticleRecord | Skip:

@@ -12,16 +12,16 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.page_reads import per_page
+
 _META_ATTRS = ("property", "name", "itemprop")
 _META_ELEMENTS = etree.XPath("//meta[@content]")
-#: (tree, its index) of the page last read: every ``_meta`` call on a page shares one walk
-META_CACHE: list[Any] = [None, None]
 
 
+@per_page
 def meta_index(tree: HtmlElement) -> dict[tuple[str, str], list[str]]:
-    """(attribute, value) -> contents of the page's ``<meta>`` elements, in document order."""
-    if META_CACHE[0] is tree:
-        return META_CACHE[1]
+    """(attribute, value) -> contents of the page's ``<meta>`` elements, in document order
+    (one walk per page, shared by every ``meta_content`` call)."""
     index: dict[tuple[str, str], list[str]] = {}
     for elem in _META_ELEMENTS(tree):
         content = elem.get("content")
@@ -29,7 +29,6 @@ def meta_index(tree: HtmlElement) -> dict[tuple[str, str], list[str]]:
             key = elem.get(attr)
             if key is not None:
                 index.setdefault((attr, key), []).append(content)
-    META_CACHE[:] = [tree, index]
     return index
 
 

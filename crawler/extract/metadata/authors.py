@@ -70,6 +70,7 @@ from crawler.extract.metadata.names import (
     uncased,
 )
 from crawler.extract.metadata.site import SiteNames
+from crawler.extract.page_reads import per_page
 
 # -- the page's sources ----------------------------------------------------------------
 
@@ -186,11 +187,7 @@ def meta_sources(tree: HtmlElement, site: SiteNames) -> Iterator[list[Name]]:
             yield names
 
 
-#: (tree, its raw byline) of the page last searched (the metadata pass and
-#: ``article_authors`` share one search)
-BYLINE_CACHE: list[Any] = [None, None]
-
-
+@per_page
 def byline_from_markup(tree: HtmlElement) -> str | None:
     """The text of the page's first byline element (trafilatura's byline search, without
     its deep copy of the page), as written.
@@ -198,8 +195,6 @@ def byline_from_markup(tree: HtmlElement) -> str | None:
     Elements inside comment, sidebar, date or figure blocks are ignored, and such
     blocks nested in a byline do not count towards its text (their tails do).
     """
-    if BYLINE_CACHE[0] is tree:
-        return BYLINE_CACHE[1]
     found = None
     # AUTHOR_DISCARD is tested on each candidate's ancestors and descendants only,
     # not evaluated over the whole page first (usually the first candidate wins)
@@ -215,7 +210,6 @@ def byline_from_markup(tree: HtmlElement) -> str | None:
                 break
         if found:
             break
-    BYLINE_CACHE[:] = [tree, found]
     return found
 
 
