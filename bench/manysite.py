@@ -184,11 +184,10 @@ def bare(archive: Path) -> tuple[float, int, int]:
     return seconds, pages, texts
 
 
-def diagnose(corpus: Corpus, rec: Rec, settings: dict[str, str]) -> str:
-    """What extraction alone makes of a record that was not written."""
+def _extracted(corpus: Corpus, rec: Rec, settings: dict[str, str]) -> Any:
+    """What extraction alone makes of a record: its ArticleRecord or Skip."""
     from scrapy.settings import Settings
 
-    from crawler.extract.options import Skip
     from crawler.extract.record import build_record
     from crawler.items import FetchedPage
     from crawler.text.charset import decode_html
@@ -199,10 +198,29 @@ def diagnose(corpus: Corpus, rec: Rec, settings: dict[str, str]) -> str:
     conf.update(settings)
     page_html = decode_html(corpus.body(rec), CTYPE) or ""
     page = FetchedPage(url=rec.url, html=page_html, fetched_at="", source="warc")
-    result = build_record(page, options_from_settings(conf))
+    return build_record(page, options_from_settings(conf))
+
+
+def diagnose(corpus: Corpus, rec: Rec, settings: dict[str, str]) -> str:
+    """What extraction alone makes of a record that was not written."""
+    from crawler.extract.options import Skip
+
+    result = _extracted(corpus, rec, settings)
     if isinstance(result, Skip):
         return f"extraction: skip/{result.reason} {result.detail}"
     return f"extracts {result.word_count} words ({result.language}): dropped after extraction"
+
+
+def same_text_as_page(corpus: Corpus, recs: list[Rec], rec: Rec, settings: dict[str, str]) -> bool:
+    """A variant whose extracted text is its real page's: the words it changed are not
+    in the text (a page its scripts render), so it is that article, not another."""
+    if rec.variant < 0:
+        return False
+    page = next((r for r in recs if r.source == rec.source and r.variant < 0), None)
+    if page is None:
+        return False
+    mine, theirs = _extracted(corpus, rec, settings), _extracted(corpus, page, settings)
+    return getattr(mine, "content_hash", None) == getattr(theirs, "content_hash", 0)
 
 
 def account(
@@ -231,6 +249,13 @@ def account(
     articles = {rec.article: rec for rec in sorted(recs, key=lambda r: r.url, reverse=True)}
     n_urls = Counter(rec.article for rec in recs)
     missing = [a for a in articles if a not in per_article]
+    unchanged = [a for a in missing if same_text_as_page(corpus, recs, articles[a], settings)]
+    missing = [a for a in missing if a not in unchanged]
+    if unchanged:
+        print(
+            f"  variants whose extracted text is their real page's (one article, its record"
+            f" written once): {len(unchanged)}"
+        )
     many = {a: c for a, c in per_article.items() if c > 1}
     print(
         f"  articles: {len(articles)}; with 0 records {len(missing)}, with more than 1"
