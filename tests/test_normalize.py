@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
+
 from crawler.text import normalize
 from tests.corpus import corpus_lines, corpus_texts
 
@@ -32,6 +34,25 @@ def test_ascii_words_form_has_the_regex_words_of_every_corpus_text_and_line() ->
     assert checked > len(corpus_texts())
 
 
-def test_word_count_is_the_number_of_regex_words() -> None:
+_UNSPACED = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def test_word_count_is_the_number_of_regex_words_with_han_and_kana_one_each() -> None:
     for text in [*corpus_texts(), *corpus_lines(), "a\ud800b \u2019c", "x\u0345y"]:
-        assert normalize.word_count(text) == len(_WORD.findall(text)), repr(text[:80])
+        expected = len(_WORD.findall(_UNSPACED.sub(" ", text))) + len(_UNSPACED.findall(text))
+        assert normalize.word_count(text) == expected, repr(text[:80])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hello, world: 3 words.", 4),
+        ("東京で会議が開かれた。", 10),  # Japanese: each kanji and kana a word
+        ("习近平主席致贺信", 8),  # Chinese
+        ("日本語とEnglish混在 text", 8),
+        ("한국어 문장입니다", 2),  # Korean separates its words with spaces
+        ("Café crème brûlée", 3),
+    ],
+)
+def test_word_count_counts_unspaced_scripts_by_character(text: str, expected: int) -> None:
+    assert normalize.word_count(text) == expected

@@ -72,12 +72,22 @@ def ascii_words_form(text: str) -> bytes | None:
     return text.encode("ascii", "replace")
 
 
+#: Han ideographs, kana and the CJK punctuation between them: scripts written without
+#: spaces between words, where ``\\w+`` takes a whole clause for one word.
+_UNSPACED = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def word_count(text: str) -> int:
-    """Number of ``\\w+`` tokens in ``text``."""
+    """Number of words in ``text``: ``\\w+`` tokens, each Han or kana character
+    counted as a word of its own (as word processors count Chinese and Japanese,
+    whose words no space separates)."""
     data = ascii_words_form(text)
     if data is not None:
         return len(data.translate(ASCII_NON_WORD).split())
-    return len(_WORD.findall(text))
+    unspaced = _UNSPACED.findall(text)
+    if not unspaced:
+        return len(_WORD.findall(text))
+    return len(_WORD.findall(_UNSPACED.sub(" ", text))) + len(unspaced)
 
 
 def paragraphs(text: str) -> list[str]:
