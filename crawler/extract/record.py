@@ -92,7 +92,6 @@ from crawler.text.normalize import (
     normalize_text,
     strip_controls,
     word_count,
-    word_len,
 )
 
 
@@ -192,7 +191,7 @@ def parse_html(html: str) -> HtmlElement | None:
 def _prose(lines: list[str], shares: list[float]) -> int:
     """Characters of running prose: unlinked lines of ten words or more."""
     return sum(
-        len(ln) for ln, sh in zip(lines, shares, strict=True) if sh < 0.5 and word_len(ln) >= 10
+        len(ln) for ln, sh in zip(lines, shares, strict=True) if sh < 0.5 and word_count(ln) >= 10
     )
 
 
@@ -205,7 +204,7 @@ def _better_backup(
     b_total = sum(map(len, b_lines))
     if not b_total:
         return False
-    if sum(word_len(line) for line in lines) < min_words:
+    if sum(map(word_count, lines)) < min_words:
         return b_total > sum(map(len, lines))
     prose, b_prose = _prose(lines, shares), _prose(b_lines, b_shares)
     if b_prose < 0.8 * prose:
@@ -301,7 +300,7 @@ def extract_text(
     )
     fallback = None
     total = sum(map(len, body.lines))
-    thin = sum(word_len(line) for line in body.lines) < options.min_words
+    thin = sum(map(word_count, body.lines)) < options.min_words
     # the second pass can only win when the first is thin or mostly non-prose
     if options.fallback and (thin or _prose(body.lines, body.shares) / max(1, total) < 0.7):
         if pristine is None:
