@@ -15,13 +15,16 @@ from trafilatura.xpaths import (
     AUTHOR_DISCARD_XPATHS,
     AUTHOR_XPATHS,
     BODY_XPATH,
+    CATEGORIES_XPATHS,
     OVERALL_DISCARD_XPATH,
     RAW_TREE_PRUNE_XPATH,
     REMOVE_COMMENTS_AND_LISTS_XPATH,
     REMOVE_COMMENTS_XPATH,
+    TAGS_XPATHS,
 )
 
 from crawler.extract import matchers as fx
+from crawler.extract.metadata import may_hold_category_links
 from crawler.extract.record import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,3 +270,51 @@ def test_byline_search_equals_the_whole_page_discard_version() -> None:
         assert _author_from_markup(tree) == expected
         found += expected is not None
     assert found > 300  # the random pages do exercise bylines
+
+
+#: markup that each of trafilatura's category and tag link expressions matches
+_CATSTAGS_CLAUSES = [
+    '<div class="post-info x"><a href="/category/a/">A</a></div>',
+    '<div class="postmeta"><a href="/category/a/">A</a></div>',
+    '<div class="meta-data"><a href="/tag/a/">A</a></div>',
+    '<div class="entry-utility"><a href="/category/a/">A</a></div>',
+    '<div id="postpath-1"><a href="/category/a/">A</a></div>',
+    '<p class="postmeta x"><a href="/category/a/">A</a></p>',
+    '<p class="entry-categories"><a href="/category/a/">A</a></p>',
+    '<p class="postinfo"><a href="/category/a/">A</a></p>',
+    '<p id="filedunder"><a href="/category/a/">A</a></p>',
+    '<footer class="entry-footer"><a href="/category/a/">A</a></footer>',
+    '<ul><li class="post-category"><a href="/category/a/">A</a></li></ul>',
+    '<span class="x cat-links"><a href="/category/a/">A</a></span>',
+    '<header class="entry-header"><a href="/category/a/">A</a></header>',
+    '<div class="row"><a href="/tag/a/">A</a></div>',
+    '<div class="tags"><a href="/tag/a/">A</a></div>',
+    '<p class="entry-tags x"><a href="/tag/a/">A</a></p>',
+    '<div class="jp-relatedposts"><a href="/tag/a/">A</a></div>',
+    '<div class="tagcloud"><a href="/tag/a/">A</a></div>',
+    '<section class="entry-meta"><a href="/tag/a/">A</a></section>',
+    '<section class="hot-topics"><a href="/tag/a/">A</a></section>',
+    '<section class="tags-links"><a href="/tag/a/">A</a></section>',
+]
+
+
+def _catstags_hits(tree: Any) -> int:
+    return sum(len(expr(tree)) for expr in (*CATEGORIES_XPATHS, *TAGS_XPATHS))
+
+
+@pytest.mark.parametrize("markup", _CATSTAGS_CLAUSES)
+def test_a_page_a_category_or_tag_expression_matches_passes_the_prefilter(markup: str) -> None:
+    tree = parse_html(f"<html><body><main>{markup}</main></body></html>")
+    assert tree is not None
+    assert _catstags_hits(tree) > 0  # the markup does hit an expression
+    assert may_hold_category_links(tree)
+
+
+def test_the_category_link_prefilter_passes_every_real_page_an_expression_matches() -> None:
+    checked = skipped = 0
+    for name, tree in _trees():
+        if not may_hold_category_links(tree):
+            assert _catstags_hits(tree) == 0, name
+            skipped += 1
+        checked += 1
+    assert checked > 10 and skipped > 0

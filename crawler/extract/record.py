@@ -63,6 +63,7 @@ from crawler.extract.metadata import (
     dates,
     json_ld_publisher,
     json_ld_sections,
+    may_hold_category_links,
     meta_content,
 )
 from crawler.extract.metadata.authors import article_authors
@@ -383,8 +384,9 @@ def page_metadata(tree: HtmlElement) -> Document:
     # trafilatura's tag/category link search only keeps links whose href has /tag/ or
     # /category/ in it: look for such an href once before running its xpaths
     hrefs = " ".join(str(h) for h in tree.xpath("//a/@href"))
+    # ... and for a class or id its expressions need
     if not meta.categories:
-        if _CATEGORY_HREF.search(hrefs):
+        if _CATEGORY_HREF.search(hrefs) and may_hold_category_links(tree):
             meta.categories = extract_catstags("category", tree)
         else:
             meta.categories = [
@@ -395,7 +397,7 @@ def page_metadata(tree: HtmlElement) -> Document:
                 )
             ]
             meta.categories = [c for c in dict.fromkeys(meta.categories) if c]
-    if not meta.tags and _TAG_HREF.search(hrefs):
+    if not meta.tags and _TAG_HREF.search(hrefs) and may_hold_category_links(tree):
         meta.tags = extract_catstags("tag", tree)
     for name in ("title", "author", "description", "sitename"):
         value = getattr(meta, name)
