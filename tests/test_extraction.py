@@ -376,7 +376,7 @@ def test_fast_pass_body_equals_trafilatura_bare_extraction(index: int) -> None:
         include_links=False,
         include_tables=True,
     )
-    ours = trafilatura_adapter.body(tree, url, True, html)
+    ours = trafilatura_adapter.body(tree, url, True)
     if theirs is None:
         assert ours is None
     else:

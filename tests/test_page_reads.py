@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from crawler.extract import page_reads
 from crawler.extract.options import ExtractOptions
-from crawler.extract.page_reads import class_id_values, forget_page, per_page
+from crawler.extract.page_reads import class_id_lines, class_id_values, forget_page, per_page
 from crawler.extract.record import build_record, parse_html
 from crawler.items import FetchedPage
 from tests.articles import article_html
@@ -44,3 +44,9 @@ def test_no_page_is_kept_once_its_record_is_built() -> None:
     build_record(page, ExtractOptions())
     assert page_reads._SLOTS  # the readers registered their slots
     assert all(slot == [None, None] for slot in page_reads._SLOTS)
+
+
+def test_class_and_id_lines_are_the_values_a_line_each() -> None:
+    tree = parse_html('<html><body><div class="a b" id="x"><p class="a b">t</p></div></body>')
+    assert tree is not None
+    assert sorted(class_id_lines(tree).split("\n")) == ["a b", "x"]

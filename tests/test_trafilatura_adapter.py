@@ -51,7 +51,7 @@ def test_another_release_uses_the_public_path_with_one_warning(
     warnings = [r for r in caplog.records if "public bare_extraction" in r.getMessage()]
     assert len(warnings) == 1 and "9.9.9" in warnings[0].getMessage()
     html = article_html(URL, 3)
-    doc = trafilatura_adapter.body(parse_html(html), URL, True, html)
+    doc = trafilatura_adapter.body(parse_html(html), URL, True)
     assert doc is not None and doc.body is not None
     text = " ".join(doc.body.itertext())
     assert "vote" in text
@@ -82,7 +82,7 @@ for seed in range(40):
     html = article_html(url, seed)
     theirs = trafilatura.bare_extraction(parse_html(html), url=url, fast=True,
         with_metadata=False, include_comments=False, include_links=False, include_tables=True)
-    ours = trafilatura_adapter.body(parse_html(html), url, True, html)
+    ours = trafilatura_adapter.body(parse_html(html), url, True)
     a = xmltotxt(ours.body, False) if ours is not None else None
     b = xmltotxt(theirs.body, False) if theirs is not None else None
     if a != b:

@@ -53,3 +53,10 @@ def class_id_values(tree: HtmlElement) -> frozenset[str]:
     whole, as written: a step whose selectors need a class or id that no value holds
     skips its walk over the elements."""
     return frozenset(_CLASS_ID(tree))
+
+
+@per_page
+def class_id_lines(tree: HtmlElement) -> str:
+    """:func:`class_id_values` a line each, for substring and line-anchored searches (a
+    value's own line breaks can only make such a search find more)."""
+    return "\n".join(class_id_values(tree))

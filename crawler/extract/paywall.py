@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract.page_reads import class_id_values
+from crawler.extract.page_reads import class_id_lines, class_id_values
 from crawler.text.normalize import normalize_line, word_len
 
 #: class/id vocabulary of walls and gates (tokens delimited by space, - or _)
@@ -159,12 +159,11 @@ def _has_wall_name(names: str) -> bool:
 def read_paywall(tree: HtmlElement, objects: list[dict[str, Any]]) -> Paywall:
     """The page's paywall evidence (``objects``: its JSON-LD)."""
     free = declared_free(objects)
-    values = class_id_values(tree)
-    if not _has_wall_name("\n".join(values).lower()):
+    if not _has_wall_name(class_id_lines(tree).lower()):
         return Paywall(free)
     # the distinct class and id values naming a wall (a name lies inside one value:
     # its delimiters are spaces, dashes or underscores), each tested once
-    wall_names = {v for v in values if _WALL_NAME.search(v)}
+    wall_names = {v for v in class_id_values(tree) if _WALL_NAME.search(v)}
     if not wall_names:
         return Paywall(free)
     gated = _gated_selectors(objects)

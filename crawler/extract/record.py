@@ -259,7 +259,7 @@ def _script_body(fragment: str, url: str, anchors: Anchors) -> tuple[Any, BodyLi
     script data; None unless it holds prose (where the page showed none)."""
     page = f"<html><body><article>{fragment}</article></body></html>"
     rendered = parse_html(page)
-    rescued = trafilatura_adapter.body(rendered, url, True, page) if rendered is not None else None
+    rescued = trafilatura_adapter.body(rendered, url, True) if rendered is not None else None
     if rescued is None or rescued.body is None:
         return None
     r_body = body_lines(rescued.body, anchors, url)
@@ -284,8 +284,9 @@ def extract_text(
     readability and jusText run (``fallback`` says so).
 
     ``tree`` is pruned by the first pass: read what else you need from it before.
-    ``html`` (the page ``tree`` was parsed from) lets the first pass skip work and
-    gives the second pass a fresh tree; without it the first pass works on a copy.
+    ``html`` (the page ``tree`` was parsed from) gives the second pass a fresh tree and
+    tells whether ruby annotations need inlining; without it the first pass works on a
+    copy.
     """
     if html is None or "<ruby" in html:
         # inline, as a browser without ruby support shows it (the reading in brackets);
@@ -293,7 +294,7 @@ def extract_text(
         etree.strip_tags(tree, "ruby", "rb", "rt", "rp", "rtc")
     anchors = anchor_texts(tree)
     pristine = tree if html is None else None
-    doc = trafilatura_adapter.body(tree if html is not None else copy.copy(tree), url, True, html)
+    doc = trafilatura_adapter.body(tree if html is not None else copy.copy(tree), url, True)
     body = (
         body_lines(doc.body, anchors, url)
         if doc is not None and doc.body is not None

@@ -36,7 +36,7 @@ from trafilatura.settings import Document, Extractor
 from trafilatura.utils import remove_control_characters
 
 from crawler.extract import matchers
-from crawler.extract.page_reads import class_id_values
+from crawler.extract.page_reads import class_id_lines
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def fast_path() -> bool:
     return "xpaths" in _private()
 
 
-def body(tree: HtmlElement, url: str, fast: bool, html: str | None = None) -> Any | None:
+def body(tree: HtmlElement, url: str, fast: bool) -> Any | None:
     """trafilatura's body extraction of ``tree``: a document whose ``body`` is the
     extracted element tree, or None.
 
@@ -328,7 +328,7 @@ def _fast_sequence(tree: HtmlElement, url: str) -> etree._Element | None:
     """trafilatura's fast-mode body of ``tree`` (pruned in place), or None."""
     options = _fast_extractor(url)
     is_forum = _private()["forum_thread_page"](tree)
-    names = "\x00".join(class_id_values(tree))
+    names = class_id_lines(tree)
     if any(needle in names for needle in _RAW_PRUNE_NEEDLES):
         tree = prune_unwanted_nodes(tree, _RAW_TREE_PRUNE)
     if not is_forum:
