@@ -37,7 +37,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler import signals as cleanwire_signals
-from crawler.net.urls import bare_host, site_of
+from crawler.net.urls import bare_host, site_host
 from crawler.runtime.state import store_for
 from crawler.runtime.timing import timed
 from crawler.text.site_lines import SiteBoilerplate
@@ -198,7 +198,7 @@ class BoilerplatePipeline:
         pages, discovering = self._expected.get(host, (0, False))
         if pages < self.hold and not discovering:
             return False  # a site of a few pages (a WARC, a feed of other sites' URLs)
-        return bare_host(site_of(adapter.get("url") or "")) == host
+        return site_host(adapter.get("url") or "") == host
 
     def _clean(self, site: str, adapter: ItemAdapter, item: Any) -> Any:
         cleaned = self._site(site).clean_article(adapter["text"])

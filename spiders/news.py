@@ -45,11 +45,9 @@ from crawler.discovery.parsing import parse_html
 from crawler.discovery.site_state import (
     SiteRegistry,
     SiteState,
-    on_site,
-    site_host,
     with_scheme,
 )
-from crawler.net.urls import canonicalize
+from crawler.net.urls import canonicalize, on_site, site_host
 from crawler.runtime import preflight
 from crawler.spider_parts.base import CleanwireSpider, header, usage_error
 from crawler.spider_parts.dry_run_reporter import DryRunReporter

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from crawler.discovery.incremental import EmittedArticles, IncrementalFetch
-from crawler.discovery.site_state import SiteRegistry, may_be_article, on_site, site_host
+from crawler.discovery.site_state import SiteRegistry, may_be_article
+from crawler.net.urls import on_site, site_host
 from crawler.runtime.diskset import DiskDict
 from crawler.runtime.state.base import ArticleState
 

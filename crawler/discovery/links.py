@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lxml import html as lxml_html
 
 from crawler.discovery.parsing import _clean_url, base_url_of
-from crawler.net.urls import bare_host, site_of
+from crawler.net.urls import on_site, site_host
 
 
 @dataclass
@@ -153,7 +153,7 @@ def page_links(
     ``mailto:`` and ``javascript:`` links are dropped.
     """
     base = base_url_of(tree, url)
-    site = (same_site or bare_host(site_of(url))).lower()
+    site = (same_site or site_host(url)).lower()
     out = PageLinks()
     seen: set[str] = set()
 
@@ -163,7 +163,7 @@ def page_links(
         link = _clean_url(href, base)
         if link is None or _SKIP_EXT.search(urlsplit(link).path):
             return
-        if not _host_matches(link, site) or link == url:
+        if not on_site(link, site) or link == url:
             return
         if is_next and link not in out.pagination:
             out.pagination.append(link)
@@ -189,11 +189,6 @@ def page_links(
             is_next = bool(resolved) and is_pagination_url(resolved, url)
         add(href, is_next)
     return out
-
-
-def _host_matches(url: str, site: str) -> bool:
-    host = site_of(url)
-    return host == site or host.endswith("." + site)
 
 
 # ---------------------------------------------------------------------- URL shape

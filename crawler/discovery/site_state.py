@@ -15,7 +15,7 @@ from typing import Any
 
 from crawler.discovery.dry_run import DiscoveryReport
 from crawler.discovery.links import url_kind
-from crawler.net.urls import bare_host, site_of
+from crawler.net.urls import on_site, site_host
 from crawler.runtime.diskset import DiskDict, DiskSet, TemporaryDatabase
 
 
@@ -45,20 +45,9 @@ class SiteState:
     announced: tuple[int, bool] = (0, False)  # last site_pages_expected (pages, discovering)
 
 
-def site_host(url: str) -> str:
-    """``url``'s site: its host as :func:`crawler.net.urls.bare_host` compares sites."""
-    return bare_host(site_of(url))
-
-
 def with_scheme(url: str) -> str:
     """``url``, with ``https://`` when it names no scheme (``-a start=example.com``)."""
     return url if "://" in url else "https://" + url
-
-
-def on_site(url: str, home: str) -> bool:
-    """True when ``url`` is on the site ``home`` (a bare host) or a subdomain of it."""
-    host = site_of(url)
-    return host == home or host.endswith("." + home)
 
 
 def may_be_article(url: str, site: SiteState) -> bool:

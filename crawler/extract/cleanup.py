@@ -18,7 +18,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.xml import xmltotxt
 
-from crawler.net.urls import bare_host, site_of
+from crawler.net.urls import bare_host, site_host
 from crawler.text.normalize import normalize_line, normalize_text, word_len
 
 _SENTENCE_END = re.compile(r"[.!?…。！？:;\"”’»)\]]\s*$")  # noqa: RUF001
@@ -152,7 +152,7 @@ def body_lines(body: etree._Element, anchors: Anchors, url: str = "") -> BodyLin
     text = xmltotxt(body, False)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [line for line in lines if line]
-    host = bare_host(site_of(url))
+    host = site_host(url)
     shares, teasers = [], []
     for line in lines:
         link = _link_target(line, anchors)

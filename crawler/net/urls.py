@@ -123,6 +123,17 @@ def site_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+def site_host(url: str) -> str:
+    """``url``'s site: its host as :func:`bare_host` compares sites."""
+    return bare_host(site_of(url))
+
+
+def on_site(url: str, site: str) -> bool:
+    """True when ``url``'s host is ``site`` (a bare host) or a subdomain of it."""
+    host = site_of(url)
+    return host == site or host.endswith("." + site)
+
+
 def bare_host(host: str) -> str:
     """``host`` (no port: e.g. :func:`site_of` of a URL) as sites are compared:
     lower-cased, without trailing dot or leading ``www.``."""

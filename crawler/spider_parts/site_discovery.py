@@ -21,7 +21,7 @@ from crawler import signals as cleanwire_signals
 from crawler.discovery.feeds import FeedEntry, looks_like_feed_url, parse_feed
 from crawler.discovery.lastmod import date_key, iso_date
 from crawler.discovery.parsing import parse_html, xml_kind
-from crawler.discovery.site_state import SiteState, may_be_article, site_host
+from crawler.discovery.site_state import SiteState, may_be_article
 from crawler.discovery.sitemaps import (
     Sitemap,
     looks_like_sitemap_url,
@@ -31,7 +31,7 @@ from crawler.discovery.sitemaps import (
     robots_sitemaps,
     sitemap_rank,
 )
-from crawler.net.urls import canonicalize
+from crawler.net.urls import canonicalize, site_host
 from crawler.spider_parts.coordination import DistributedDiscovery
 
 if TYPE_CHECKING:
