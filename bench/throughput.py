@@ -66,7 +66,7 @@ SLOT = "\ue000"  # marks a word replaced per copy (a private-use character)
 EVERY = 6  # replace every sixth word of long text runs
 MIN_RUN_WORDS = 8  # text runs shorter than this (menus, buttons) stay as they are
 SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title"}
-STAGES = ("download", "extract", "language", "boilerplate", "dedupe", "write")
+STAGES = ("download", "precheck", "extract", "language", "boilerplate", "dedupe", "write")
 
 
 @dataclass

@@ -91,6 +91,7 @@ NEAR_DUPLICATES = "drop"  # "drop" or "mark" (adds duplicate_of)
 DEDUPE_THRESHOLD = 0.8  # Jaccard similarity above which two texts are near duplicates
 DEDUPE_NUM_PERM = 128  # MinHash permutations
 DEDUPE_SHINGLE_SIZE = 5  # words per shingle
+PRECHECK_CANONICAL = True  # drop a page whose declared canonical article was emitted from another URL before extracting it (pipelines/emitted.py: the dedupe pipeline's drop/duplicate_url, without the extraction)
 DEDUPE_RECENT = 1024  # signatures of the last N records compared directly too: near copies of records still held (claimed, not yet in the store's index)
 TRACKING_PARAMS: list[str] = []  # extra query parameters to strip from URLs (added to built-ins)
 
@@ -105,6 +106,7 @@ CONCURRENT_ITEMS = 2  # outputs of one response handled at once: a page yields a
 WARN_ON_GENERATOR_RETURN_VALUE = False  # Scrapy's lint re-parses the callback's source for nearly every response
 
 ITEM_PIPELINES = {
+    "pipelines.emitted.EmittedCanonicalPipeline": 50,
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.multipage.MultipagePipeline": 150,
     "pipelines.language.LanguagePipeline": 200,

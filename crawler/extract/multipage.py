@@ -185,6 +185,19 @@ def is_print_url(url: str) -> bool:
     )
 
 
+#: An ``<html>`` start tag with the ``amp`` or ``⚡`` attribute (in text or UTF-8 bytes
+#: read as Latin-1).
+_AMP_HTML_TAG = re.compile(r"<html\b[^>]*?\s(?:amp|\u26a1|\xe2\x9a\xa1)(?=[\s=/>])", re.IGNORECASE)
+
+
+def is_amp_source(source: str | bytes) -> bool:
+    """True when a page's raw source (text, or bytes) starts an AMP document: the
+    scan form of the ``<html amp>`` test :func:`read_page` makes on the tree."""
+    start = source[:4096]
+    text = start.decode("latin-1") if isinstance(start, bytes) else start
+    return _AMP_HTML_TAG.search(text) is not None
+
+
 @dataclass
 class PageSignals:
     """What a page's markup says about its place in an article (:func:`read_page`)."""

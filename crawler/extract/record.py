@@ -25,7 +25,6 @@ import time
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -45,6 +44,7 @@ from trafilatura.utils import (
 )
 
 from crawler.extract import multipage, trafilatura_adapter
+from crawler.extract.canonical import choose_canonical
 from crawler.extract.cleanup import (
     Anchors,
     BodyLines,
@@ -345,22 +345,7 @@ def _canonical(tree: HtmlElement, url: str, options: ExtractOptions) -> str:
     candidates = tree.xpath('//link[@rel="canonical"]/@href') + tree.xpath(
         '//meta[@property="og:url"]/@content'
     )
-    own_kind = url_page_kind(url)
-    for href in candidates:
-        href = str(href).strip()
-        if not href:
-            continue
-        target = urljoin(url, href)
-        parts = urlsplit(target)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            continue
-        kind = url_page_kind(target)
-        if kind == "home" and own_kind != "home":
-            continue  # a site-wide canonical pointing at the home page
-        if kind == "not_article" and own_kind != "not_article":
-            continue  # points at a tag or section page: not this article
-        return canonicalize(target, options.tracking_params)
-    return canonicalize(url, options.tracking_params)
+    return choose_canonical(candidates, url, options.tracking_params)
 
 
 _CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")
