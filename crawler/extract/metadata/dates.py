@@ -116,9 +116,14 @@ _UPDATED_LABEL = re.compile(
     re.IGNORECASE,
 )
 _AMBIGUOUS_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})([./-])(\d{1,2})\2((?:19|20)\d\d)(?!\d)")
+#: a date in a URL: "/2024/05/03/", "20240503", or an article id minted from the
+#: publication time, a letter code and then the date, alone or followed by the hour and
+#: minute and a serial number ("A2024050314320001234", "AKR20240503071800009")
 _URL_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d\d)[/_.-](\d{1,2})[/_.-](\d{1,2})(?!\d)"
     r"|(?<![\w])((?:19|20)\d\d)(\d\d)(\d\d)(?![\w])"
+    r"|(?<![A-Za-z\d])[A-Za-z]{1,4}((?:19|20)\d\d)(\d\d)(\d\d)"
+    r"(?:(?:[01]\d|2[0-3])[0-5]\d\d*)?(?![A-Za-z\d])"
 )
 _BYLINE = etree.XPath("//time[@datetime] | //*[@itemprop='datePublished'][not(self::meta)] | //p")
 _PROSE_PARENTS = ("p", "li", "dd", "td", "blockquote", "pre")
@@ -411,7 +416,9 @@ def title_date(tree: HtmlElement, day_first: bool) -> Stamp | None:
 
 
 def url_date(url: str) -> Stamp | None:
-    """A full date (year, month, day) in the URL's path, or None."""
+    """A full date (year, month, day) in the URL's path, or None: in the path's folders
+    or words, or starting an article id minted from the publication time (see
+    ``_URL_DATE``)."""
     for match in _URL_DATE.finditer(urlsplit(url).path):
         year, month, day = (int(g) for g in match.groups() if g)
         try:

@@ -205,17 +205,18 @@ _ACCOUNT_URL = re.compile(
     re.I,
 )
 # dashes, quotes, fullwidth and CJK punctuation, written as escapes
-_DASHES = "\u2013\u2014"
+DASHES = "\u2013\u2014"
 _QUOTES = "\"'\u201c\u201d\u201e\u00ab\u00bb\u201a\u2018\u2019"
 _COLONS = ":\uff1a"
 _OPEN = "([\uff08\u3010"
 _CLOSE = ")]\uff09\u3011"
 #: Separators of names in a list: punctuation that never sits inside a name ...
-_LIST_SEPARATORS = re.compile(rf"\s*(?:[;|/&+\u3001\uff0c\u00b7\u2022]|\s[-{_DASHES}]\s)\s*")
+_LIST_SEPARATORS = re.compile(rf"\s*(?:[;|/&+\u3001\uff0c\u00b7\u2022]|\s[-{DASHES}]\s)\s*")
 #: ... and a comma or a sentence's full stop (not an initial's: "Sarah E. Needleman").
 _COMMAS = re.compile(r"\s*(?:,|(?<=[a-z]{2})\.(?=\s+[A-Z]))\s*")
 _SEPARATORS = re.compile(f"{_LIST_SEPARATORS.pattern}|{_COMMAS.pattern}")
-_PARENS = re.compile(rf"\s*[{re.escape(_OPEN)}][^{re.escape(_CLOSE)}]*[{re.escape(_CLOSE)}]\s*")
+#: A bracketed aside, with the spaces around it ("Anna Schmidt (dpa)").
+PARENS = re.compile(rf"\s*[{re.escape(_OPEN)}][^{re.escape(_CLOSE)}]*[{re.escape(_CLOSE)}]\s*")
 _SPACE = re.compile(r"\s+")
 #: Credits of people who did not write the article ("Editing by", "Photos by").
 _OTHER_CREDIT = re.compile(
@@ -227,14 +228,15 @@ _OTHER_CREDIT = re.compile(
 )
 #: A social media handle or an e-mail address in a byline ("@TomGillespie1").
 _HANDLE = re.compile(r"(?:^|\s)\S*@\S+")
-_NOT_WORD = re.compile(r"[\W_]+")
+#: Runs of characters that are neither letters nor digits.
+NOT_WORD = re.compile(r"[\W_]+")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.I)
 _SLUG = re.compile(r"[a-z]+(?:[-_][a-z]+)+")
 _LAST_FIRST = re.compile(
     r"([A-Z\u00c0-\u00de][a-z\u00df-\u00ff'-]+), ?([A-Z\u00c0-\u00de][a-z\u00df-\u00ff'.-]+)"
 )
 _STRIP = (
-    f" \t\n\r\u00a0\u200b\u200c\u200d\ufeff,.;|/-*\u2022\u00b7{_DASHES}{_QUOTES}{_COLONS}()[]{{}}<>"
+    f" \t\n\r\u00a0\u200b\u200c\u200d\ufeff,.;|/-*\u2022\u00b7{DASHES}{_QUOTES}{_COLONS}()[]{{}}<>"
 )
 _LABEL_TOKENS = re.compile(r"[\w&]+")
 #: A label, then a colon or slash, then the credit: "Autor: ...", "(zeren bianji: ...)".
@@ -269,7 +271,7 @@ def fold(value: str) -> str:
     value = value.casefold().strip()
     if value.startswith("the "):
         value = value[4:]
-    return _NOT_WORD.sub("", value)
+    return NOT_WORD.sub("", value)
 
 
 def name_key(value: str) -> str:
@@ -277,7 +279,8 @@ def name_key(value: str) -> str:
     return " ".join(re.sub(r"[-_.]+", " ", value.casefold()).split())
 
 
-def _clean_text(value: str) -> str:
+def clean_text(value: str) -> str:
+    """``value`` unescaped, spaces folded, without punctuation or spaces at its ends."""
     return _SPACE.sub(" ", html.unescape(value)).strip(_STRIP)
 
 
@@ -413,7 +416,7 @@ def _agency_apart(words: list[str]) -> list[str]:
 def clean_name(part: str) -> str | None:
     """One name of a byline as written, without a role or a parenthesis; None when it
     is no name (a date, a URL or e-mail, an unknown label's text, a phrase, a role)."""
-    bare = _PARENS.sub(" ", part).strip(_STRIP)
+    bare = PARENS.sub(" ", part).strip(_STRIP)
     part = bare or part.strip(_STRIP)
     if _OTHER_CREDIT.match(part):
         return None
@@ -507,7 +510,7 @@ def byline_names(value: str, site: SiteNames, org: bool = False) -> list[Name]:
     """The names of one byline string, each with its kind (``org``: the page types it an
     organisation). A byline naming no person that only joiner words split ("Le Figaro
     et AFP") is one credit."""
-    value = _clean_text(value)
+    value = clean_text(value)
     if not value or "://" in value:
         return []
     parts, joined = split_names(strip_prefix(value))

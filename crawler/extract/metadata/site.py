@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.extract.metadata.names import _DASHES, _NOT_WORD, _PARENS, _clean_text, fold
+from crawler.extract.metadata.names import DASHES, NOT_WORD, PARENS, clean_text, fold
 from crawler.net.urls import site_of
 from crawler.text.normalize import normalize_text, word_len
 
@@ -33,7 +33,7 @@ _GENERIC_LABELS = frozenset({"www", "m", "amp", "com", "co"})
 #: A leading host label of a site's copy for some readers ("www2.", "m.", "edition.").
 _READER_PREFIX = re.compile(r"^(?:www\d?|m|amp|mobile|edition)\.")
 #: Separators between the parts of one name ("Site - Section", "Site: Region").
-_NAME_PARTS = re.compile(rf"\s+[-|:{_DASHES}]\s+")
+_NAME_PARTS = re.compile(rf"\s+[-|:{DASHES}]\s+")
 
 
 def host_names(host: str) -> list[str]:
@@ -76,18 +76,18 @@ class SiteNames:
     def _add_text(self, name: str) -> None:
         text = normalize_text(name)
         if text and text not in self.texts:
-            self.texts[text] = _NOT_WORD.sub("", text)
+            self.texts[text] = NOT_WORD.sub("", text)
 
     def add(self, name: Any) -> None:
         """Add a declared name (and its parts around a dash or colon)."""
         if not isinstance(name, str):
             return
         self._add_text(name)  # as given too: a title may end in it ("... |Site.")
-        name = _clean_text(name)
+        name = clean_text(name)
         if not name:
             return
         parts = _NAME_PARTS.split(name)
-        for variant in dict.fromkeys([name, _PARENS.sub(" ", name).strip(), *parts]):
+        for variant in dict.fromkeys([name, PARENS.sub(" ", name).strip(), *parts]):
             self._add_text(variant)
             key = fold(variant)
             if not key or key in self.keys:
@@ -114,7 +114,7 @@ class SiteNames:
         """``text`` (a part of a title) is one of the site's names, or a phrase of at
         most five words that holds one of them (or is held in one)."""
         seg = normalize_text(text)
-        compact = _NOT_WORD.sub("", seg)
+        compact = NOT_WORD.sub("", seg)
         holds = False
         for name, name_compact in self.texts.items():
             if not name_compact:
