@@ -31,14 +31,17 @@ SCAN_LIMIT = 262144
 # A comment, a script or style element (its contents are no markup), or a link or
 # meta tag with its attributes (quoted values may hold ">"). An unclosed comment or
 # script runs to the end of the scanned text, as it does for a parser.
-_TOKEN = re.compile(
+_TOKEN_TEXT = (
     r"<(?:!--[^-]*(?:-(?!->)[^-]*)*(?:-->)?"
     r"|script\b[^<]*(?:<(?!/script)[^<]*)*"
     r"|style\b[^<]*(?:<(?!/style)[^<]*)*"
-    r"|(link|meta)\b([^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*)>)",
-    re.IGNORECASE,
+    r"|(link|meta)\b([^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*)>)"
 )
-_ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
+_ATTR_TEXT = r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?"
+# the same patterns for text and for raw bytes (scanned as they are: no decoding)
+_TOKEN = re.compile(_TOKEN_TEXT, re.IGNORECASE)
+_TOKEN_BYTES = re.compile(_TOKEN_TEXT.encode("ascii"), re.IGNORECASE)
+_ATTR = re.compile(_ATTR_TEXT)
 
 
 def choose_canonical(
@@ -75,13 +78,10 @@ def declared_canonical(
 ) -> str | None:
     """What :func:`choose_canonical` gives for the parsed page, when a scan of its
     source is sure of it; None when unsure or when the page names no other URL."""
-    text = source[:SCAN_LIMIT]
-    raw = isinstance(text, bytes)
-    if isinstance(text, bytes):
-        text = text.decode("latin-1")  # byte for byte; non-ASCII targets are refused below
+    raw = isinstance(source, bytes)  # non-ASCII targets in raw bytes are refused below
     whole = len(source) <= SCAN_LIMIT
     og_urls: list[str] = []
-    for tag, attrs in _tags(text):
+    for tag, attrs in _tags(source):
         if tag == "link" and attrs.get("rel") == "canonical":
             href = attrs.get("href")
             if href is None or (raw and not href.isascii()):
@@ -99,19 +99,23 @@ def declared_canonical(
     return canonicalize(found, tracking_params) if found is not None else None
 
 
-def _tags(text: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """The link and meta tags of ``text`` in order, with their attributes (names
-    lower-cased, values unescaped, the first of a repeated name kept)."""
-    for match in _TOKEN.finditer(text):
+def _tags(source: str | bytes) -> Iterator[tuple[str, dict[str, str]]]:
+    """The link and meta tags in the first ``SCAN_LIMIT`` characters of ``source``, in
+    order, with their attributes (names lower-cased, values unescaped, the first of a
+    repeated name kept; raw bytes read as Latin-1, byte for byte)."""
+    raw = isinstance(source, bytes)
+    tokens = _TOKEN_BYTES if raw else _TOKEN
+    for match in tokens.finditer(source, 0, SCAN_LIMIT):  # type: ignore[arg-type]
         tag = match.group(1)
         if tag is None:
             continue  # a comment, script or style
-        raw = match.group(2)
-        if "canonical" not in raw and "og:url" not in raw and "&" not in raw:
+        body = match.group(2)
+        text: str = body.decode("latin-1") if raw else body
+        if "canonical" not in text and "og:url" not in text and "&" not in text:
             continue  # neither (nor an entity that could spell either)
         attrs: dict[str, str] = {}
-        for name, double, single, bare in _ATTR.findall(raw):
+        for name, double, single, bare in _ATTR.findall(text):
             name = name.lower()
             if name not in attrs:
                 attrs[name] = unescape(double or single or bare)
-        yield tag.lower(), attrs
+        yield (tag.decode("latin-1") if raw else tag).lower(), attrs
