@@ -210,6 +210,7 @@ class MultipagePipeline:
             logger.debug("%s, not joined (page over the limit or seen)", reason)
             raise DropItem(reason)
         self.awaited.pop(url_key(item.url), None)
+        self._settle(entry, number)
         self._expect(entry, meta.get("next_pages") or [])
         if entry.complete:
             # the page that completes its article carries the joined record on
@@ -250,9 +251,30 @@ class MultipagePipeline:
         return held[1] if held is not None else None
 
     def _expect(self, entry: ArticlePages, links: list[Any]) -> None:
-        """Note the pages a pager links to and ask the spider for the new ones."""
-        for number, url in entry.expect((int(n), str(u)) for n, u in links):
+        """Note the pages a pager links to and ask the spider for the new ones (of page
+        1's pager, the first only until it shows the pager is the article's)."""
+        new = entry.expect((int(n), str(u)) for n, u in links)
+        for number, url in entry.probe(new):
             self._fetch(url, entry.first_url, "pages", entry.key, number)
+
+    def _settle(self, entry: ArticlePages, number: int) -> None:
+        """Page ``number`` came or failed: fetch the pages held back for it, or count
+        the pager as no pager of the article's."""
+        if not entry.deferred or entry.first is None:
+            return
+        held = len(entry.deferred)
+        for page, url in entry.settle(entry.first.text, number):
+            self._fetch(url, entry.first_url, "pages", entry.key, page)
+        if entry.not_pages:
+            self.stats.inc_value("multipage/not_article_pager")
+            self.stats.inc_value("multipage/pages_not_fetched", held)
+            logger.debug(
+                "%s: page %d of its pager adds nothing to the article; its %d other "
+                "page(s) are not fetched",
+                entry.first_url,
+                number,
+                held,
+            )
 
     def _fetch(
         self, url: str, article_url: str, kind: str, key: str | None = None, number: int = 0
@@ -408,6 +430,7 @@ class MultipagePipeline:
                 self._release(entry, "first_page_unavailable")
             return
         entry.fail(awaited[1])
+        self._settle(entry, awaited[1])
         if entry.complete:
             self._pop(entry)
             self.stats.inc_value("multipage/released/page_unavailable")

@@ -143,6 +143,32 @@ def test_three_page_article_listed_whole_in_the_sitemap_is_one_record(
     assert result.stat("multipage/incomplete") == 0
 
 
+def test_a_reviews_pager_under_an_article_costs_one_fetch_and_joins_nothing(
+    tmp_path: Path, serve: Any
+) -> None:
+    """A pager of reader reviews (``?p=N``) under an article: every page shows the same
+    article with other reviews (written by a script). Page 2 adds nothing to the
+    article, so pages 3 to 6 are not fetched."""
+    server = serve()
+    path = "/news/2026/05/a-diet-that-readers-review"
+    numbers = " ".join(f'<a href="?p={n}">{n}</a>' for n in range(2, 7))
+    reviews = f'<div class="reviews"><strong>1</strong> {numbers}</div>'
+    page = article_html(server.url(path), 91).replace("</article>", f"</article>{reviews}")
+    route_site(server, {path: page})
+    for n in range(2, 7):
+        server.route(f"{path}?p={n}", page)
+    result = run_crawl(tmp_path, start=server.url("/"))
+    assert result.returncode == 0, result.log[-3000:]
+    (record,) = result.records
+    assert record["pages"] == 1 and record["url"] == server.url(path)
+    assert record["text"] == "\n\n".join(article_text(91)[1])
+    assert server.hits(f"{path}?p=2") == 1
+    assert sum(server.hits(f"{path}?p={n}") for n in range(3, 7)) == 0
+    assert result.stat("multipage/not_article_pager") == 1
+    assert result.stat("multipage/pages_not_fetched") == 4
+    assert result.stat("multipage/incomplete") == 0
+
+
 PAGERS = {
     "de": Pager("de", "Seite {n} von {total}", "Nächste Seite", "Vorherige Seite", "segment"),
     "es": Pager("es", "Página {n} de {total}", "Página siguiente", "Página anterior", "pagina"),

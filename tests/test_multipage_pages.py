@@ -237,6 +237,44 @@ def test_a_failed_page_no_longer_holds_its_article() -> None:
     assert pages.complete and pages.missing() == []
 
 
+def test_page_ones_pager_is_fetched_whole_once_its_first_page_adds_to_the_article() -> None:
+    pages = ArticlePages("k", STORY)
+    pages.first = object()
+    links = [(2, "u2"), (3, "u3"), (4, "u4")]
+    assert pages.probe(pages.expect(links)) == [(2, "u2")]
+    assert pages.missing() == links  # the held-back pages still hold the article
+    pages.add(2, "Second page.")
+    assert pages.settle("First page.", 2) == [(3, "u3"), (4, "u4")]
+    assert pages.probe(pages.expect([(5, "u5"), (6, "u6")])) == [(5, "u5"), (6, "u6")]
+
+
+def test_a_pager_whose_first_page_repeats_the_article_is_no_pager_of_it() -> None:
+    """A comments or reviews pager under an article: page 2 shows the same article."""
+    pages = ArticlePages("k", STORY)
+    pages.first = object()
+    assert pages.probe(pages.expect([(2, "u2"), (3, "u3"), (4, "u4")])) == [(2, "u2")]
+    pages.add(2, "Standfirst.\n\nFirst page.")
+    assert pages.settle("Standfirst.\n\nFirst page.", 2) == []
+    assert pages.complete and pages.missing() == []
+    assert pages.expect([(3, "u3"), (4, "u4")]) == []  # page 2's own pager: nothing new
+    assert pages.joined("Standfirst.\n\nFirst page.") == ("Standfirst.\n\nFirst page.", 1)
+
+
+def test_a_failed_first_page_of_the_pager_sends_for_the_others() -> None:
+    pages = ArticlePages("k", STORY)
+    pages.first = object()
+    pages.probe(pages.expect([(2, "u2"), (3, "u3")]))
+    pages.fail(2)
+    assert pages.settle("First page.", 2) == [(3, "u3")]
+
+
+def test_pages_that_came_before_page_one_are_all_fetched() -> None:
+    pages = ArticlePages("k", STORY)
+    pages.add(3, "Third page.")
+    pages.first = object()
+    assert pages.probe(pages.expect([(2, "u2"), (4, "u4")])) == [(2, "u2"), (4, "u4")]
+
+
 def test_recent_set_forgets_the_oldest() -> None:
     recent = RecentSet(2)
     for key in ("a", "b", "c"):

@@ -445,6 +445,11 @@ class ArticlePages:
     failed: set[int] = field(default_factory=set)
     #: Pages past ``max_pages`` not fetched.
     over_limit: int = 0
+    #: Pages of page 1's pager held back until its first page shows the pager is the
+    #: article's (:meth:`probe`).
+    deferred: list[tuple[int, str]] = field(default_factory=list)
+    #: Pages of a pager whose first page added nothing: a comments or reviews pager.
+    not_pages: set[int] = field(default_factory=set)
 
     def expect(self, links: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
         """Note the pages a pager links to; returns those new to this article."""
@@ -460,6 +465,34 @@ class ArticlePages:
             if number not in self.texts:
                 new.append((number, url))
         return new
+
+    def probe(self, new: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        """Of the pages page 1's pager links to (``new``, in page order), those to fetch
+        now: the first only, the others once it adds to the article (:meth:`settle`).
+
+        A pager below an article may page something else: its comments or reviews,
+        shown under the same article on every page. Its page 2 adds no paragraph, and
+        fetching its other pages would add none either."""
+        if self.first is None or self.texts or self.deferred or self.not_pages or len(new) < 2:
+            return new
+        self.deferred = new[1:]
+        return new[:1]
+
+    def settle(self, first_text: str, number: int) -> list[tuple[int, str]]:
+        """After page ``number`` came (or failed): the held-back pages to fetch now; none
+        when that page added no paragraph to page 1 (they are then no pages of it)."""
+        deferred = [(n, url) for n, url in self.deferred if n not in self.texts]
+        self.deferred = []
+        text = self.texts.get(number)
+        if not deferred or text is None:
+            return deferred
+        seen = {normalize_line(p) for p in first_text.split("\n\n")}
+        norms = (normalize_line(p) for p in text.split("\n\n"))
+        if any(norm and norm not in seen for norm in norms):
+            return deferred
+        self.not_pages.update(n for n, _url in deferred)
+        self.not_pages.add(number)
+        return []
 
     def add(self, number: int, text: str) -> bool:
         """Add page ``number``'s text (False: past the limit, or already here)."""
@@ -478,7 +511,7 @@ class ArticlePages:
         return [
             (n, url)
             for n, url in sorted(self.known.items())
-            if n not in self.texts and n not in self.failed
+            if n not in self.texts and n not in self.failed and n not in self.not_pages
         ]
 
     @property
