@@ -4,7 +4,8 @@ Decisions, in order, against the crawl state store (every earlier run, and the
 records of this run already written; see below):
 
 1. the canonical id was emitted from another URL, and this page's canonical
-   differs from its own URL: ``drop/duplicate_url``;
+   differs from its own URL: ``drop/duplicate_url`` (most such pages never get
+   here: ``pipelines/emitted.py`` drops them before extraction);
 2. the canonical id was emitted: same text ``skip/unchanged``, otherwise a new
    version (same id, ``version + 1``, ``updated_at``);
 3. the same normalised text under another id: ``drop/duplicate_exact``;
