@@ -49,6 +49,7 @@ from crawler.discovery.site_state import (
 )
 from crawler.net.urls import canonicalize, on_site, site_host
 from crawler.runtime import preflight
+from crawler.scheduler import LOCAL
 from crawler.spider_parts.base import CleanwireSpider, header, usage_error
 from crawler.spider_parts.dry_run_reporter import DryRunReporter
 from crawler.spider_parts.fetched_pages import FetchedPageBuilder
@@ -386,7 +387,8 @@ class NewsSpider(CleanwireSpider):
         whole (``pipelines/multipage.py``): a later page its pager links to, its page 1
         when a later page came first, or the canonical page of an AMP or print copy.
 
-        Scheduled at once (``dont_filter``; robots.txt is obeyed as for any request)
+        Scheduled at once (``dont_filter``; robots.txt is obeyed as for any request;
+        in a distributed crawl this worker fetches it: ``meta[LOCAL]``)
         unless ``url`` was requested in this run already (its page is on its way, or
         failed: no revisits), is not on the article's site, or the sources file denies
         it. The page budget does not count it (``MAX_ARTICLE_PAGES`` bounds an article).
@@ -413,6 +415,7 @@ class NewsSpider(CleanwireSpider):
                 "hints": {},
                 "discovery_depth": 0,
                 "follow": False,
+                LOCAL: True,  # the record waits in this process
             },
             priority=50,  # before other pages: a record waits for it
             dont_filter=True,

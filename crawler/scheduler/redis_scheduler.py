@@ -18,6 +18,13 @@ crawl that must lose nothing needs on top of it:
 * **Redis restarts are retried** (``DISTRIBUTED_REDIS_RETRY`` seconds); a longer
   outage stops the worker with reason ``redis_unavailable``, leaving its
   in-flight requests to be recovered.
+* **Pages a held record waits for stay in its worker.** The multi-page pipeline holds
+  a page-1 record in this process while the news spider fetches its later pages (or
+  an AMP copy's canonical page); those requests (``meta["cleanwire_local"]``, see
+  ``crawler.scheduler.LOCAL``) go to a local queue, served before the shared one,
+  instead of the Redis queue, where another worker would pop them. Each is in the
+  worker's in-flight hash from the moment it is queued, so a dead worker's local
+  requests go back to the shared queue like the ones it popped.
 * **Idle workers wait** for requests or for start URLs pushed to
   ``<spider>:start_urls``; a worker closes when the whole shared frontier
   (queue, start URLs, every worker's in-flight requests) has been empty for
@@ -27,6 +34,7 @@ crawl that must lose nothing needs on top of it:
 from __future__ import annotations
 
 import contextlib
+import heapq
 import itertools
 import logging
 import threading
@@ -46,6 +54,7 @@ from twisted.internet import task
 from crawler import internals
 from crawler.addons.distributed import redis_url
 from crawler.runtime.state.redis import PROCESS_ID, redis_client
+from crawler.scheduler import LOCAL
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +80,15 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
+# KEYS: dupefilter, inflight; ARGV: fingerprint, score, data, dont_filter ('1'/'0')
+# A request for this worker's local queue: in its in-flight hash from the start, so a
+# dead worker's local requests are recovered with the ones it popped.
+_HOLD = """
+if ARGV[4] ~= '1' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
+
 # KEYS: inflight, queue, workers, heartbeat, last pop; ARGV: worker id, only_if_dead ('1'/'0')
 _REQUEUE = """
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
@@ -82,6 +100,27 @@ redis.call('DEL', KEYS[1], KEYS[5])
 if ARGV[2] == '1' then redis.call('SREM', KEYS[3], ARGV[1]) end
 return #items / 2
 """
+
+
+class LocalQueue:
+    """Requests only this worker may fetch, highest priority first (in order within one),
+    each with its serialised form (its field in the in-flight hash)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, Request, Any]] = []
+        self._order = itertools.count()
+
+    def push(self, request: Request, data: Any) -> None:
+        heapq.heappush(self._heap, (-request.priority, next(self._order), request, data))
+
+    def pop(self) -> tuple[Request, Any] | None:
+        if not self._heap:
+            return None
+        _priority, _order, request, data = heapq.heappop(self._heap)
+        return request, data
+
+    def __len__(self) -> int:
+        return len(self._heap)
 
 
 class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
@@ -100,8 +139,10 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         )
         self._pop = server.register_script(_POP)
         self._push = server.register_script(_PUSH)
+        self._hold = server.register_script(_HOLD)
         self._requeue = server.register_script(_REQUEUE)
         self._active: dict[int, tuple[Request, bytes]] = {}
+        self._local = LocalQueue()
         self._pop_tokens = itertools.count(1)
         self._broken = False
         self._idle_since: float | None = None
@@ -204,15 +245,25 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
 
     # -- queue ---------------------------------------------------------------------
     def enqueue_request(self, request: Request) -> bool:
+        """Push ``request`` to the shared queue, or, when a record held in this process
+        waits for it (``meta[LOCAL]``), to this worker's local queue; either way through
+        the shared dupefilter (unless ``dont_filter``) and into Redis in one step."""
         if self._broken:
             return False
+        local = bool(request.meta.get(LOCAL))
+        data = internals.encode_request(self.queue, request)
+        script, target = (
+            (self._hold, self._key("inflight", self.worker))
+            if local
+            else (self._push, self.queue.key)
+        )
         try:
-            added = self._push(
-                keys=[self.df.key, self.queue.key],
+            added = script(
+                keys=[self.df.key, target],
                 args=[
                     self.df.request_fingerprint(request),
                     -request.priority,
-                    internals.encode_request(self.queue, request),
+                    data,
                     "1" if request.dont_filter else "0",
                 ],
             )
@@ -222,12 +273,20 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
         if not added:
             self.df.log(request, self.spider)
             return False
-        self.stats.inc_value("scheduler/enqueued/redis")
+        if local:
+            self._local.push(request, data)
+        self.stats.inc_value("scheduler/enqueued/local" if local else "scheduler/enqueued/redis")
         return True
 
     def next_request(self) -> Request | None:
         if self._broken:
             return None
+        held = self._local.pop()
+        if held is not None:
+            self._active[id(held[0])] = held
+            self._idle_since = None
+            self.stats.inc_value("scheduler/dequeued/local")
+            return held[0]
         try:
             popped = self._pop(
                 keys=[
@@ -254,9 +313,14 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
             adopt(request.meta["site"])
         return request
 
+    def __len__(self) -> int:
+        return len(self._local) + len(self.queue)
+
     def has_pending_requests(self) -> bool:
         if self._broken:
             return False
+        if self._local:
+            return True
         try:
             return len(self.queue) > 0
         except redis.exceptions.RedisError as exc:
@@ -427,6 +491,9 @@ class RedisScheduler(ScrapyRedisScheduler, BaseScheduler):
     def _on_idle(self) -> None:
         if self._broken:
             return
+        if self._local:  # not idle: a held record waits for these
+            self._idle_since = None
+            raise DontCloseSpider
         try:
             self._settle()
             if self._feed_start_urls():
