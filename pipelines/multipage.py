@@ -174,7 +174,12 @@ class MultipagePipeline:
             # archive): its pages join this one
             self.finished.discard(entry.key)
         elif entry.first is not None:
-            return item  # page 1 again (another URL of it): dedupe decides
+            if (item.id, item.content_hash) == (entry.first.id, entry.first.content_hash):
+                # the held page 1 fetched again (a worker's requests recovered after it
+                # died): written alone now, it would come out twice, alone and joined
+                self.stats.inc_value("drop/duplicate_pending")
+                raise DropItem(f"drop/duplicate_pending: {item.url} is held, waiting for pages")
+            return item  # page 1 again with other text (a later capture): dedupe decides
         entry.first = item
         self.awaited.pop(url_key(item.url), None)
         for key in keys:

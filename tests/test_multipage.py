@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import html
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+from scrapy import Spider
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from pipelines.multipage import MultipagePipeline
 from tests.articles import article_html, article_text, route_site
 from tests.conftest import run_crawl
 from tests.schema import validate_record
+from tests.test_dedupe import record as article_record
+from tests.test_dedupe import story
 
 
 @dataclass
@@ -477,3 +484,24 @@ def test_a_crawl_stopped_while_page_one_waits_loses_nothing_and_writes_nothing_t
     assert again.returncode == 0, again.log[-3000:]
     assert [r["url"] for r in again.records] == [server.url(path)]  # both runs' files
     assert_whole(again.records[0], paras, server.url(path), Pager())
+
+
+def test_the_held_page_one_fetched_again_is_not_written_alone() -> None:
+    """A page 1 held for its pages that comes again (a dead worker's requests recovered
+    by another) is dropped; page 1 with other text (a later capture) goes on to dedupe."""
+    crawler = get_crawler(Spider)
+    crawler.spider = Spider.from_crawler(crawler, name="news")
+    pipeline = MultipagePipeline.from_crawler(crawler)
+    url = "https://news.example/2026/05/a-story-in-two-parts"
+
+    def page_one(text: str) -> Any:
+        meta = {"next_pages": [[2, url + "?page=2"]], "detected_by": "markup"}
+        return replace(article_record(url, text), crawl_meta=meta)
+
+    with pytest.raises(DropItem, match="multipage/held"):
+        pipeline.process_item(page_one(story(1)))
+    with pytest.raises(DropItem, match="drop/duplicate_pending"):
+        pipeline.process_item(page_one(story(1)))
+    assert crawler.stats.get_value("drop/duplicate_pending") == 1
+    changed = page_one(story(1) + "\n\nUpdated.")
+    assert pipeline.process_item(changed) is changed
