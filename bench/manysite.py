@@ -211,16 +211,34 @@ def diagnose(corpus: Corpus, rec: Rec, settings: dict[str, str]) -> str:
     return f"extracts {result.word_count} words ({result.language}): dropped after extraction"
 
 
-def same_text_as_page(corpus: Corpus, recs: list[Rec], rec: Rec, settings: dict[str, str]) -> bool:
-    """A variant whose extracted text is its real page's: the words it changed are not
-    in the text (a page its scripts render), so it is that article, not another."""
-    if rec.variant < 0:
-        return False
-    page = next((r for r in recs if r.source == rec.source and r.variant < 0), None)
-    if page is None:
-        return False
-    mine, theirs = _extracted(corpus, rec, settings), _extracted(corpus, page, settings)
-    return getattr(mine, "content_hash", None) == getattr(theirs, "content_hash", 0)
+def folded_into_sibling(
+    corpus: Corpus, recs: list[Rec], rec: Rec, written: set[str], settings: dict[str, str]
+) -> str | None:
+    """How an article with no record is one the crawl wrote under another of its page's
+    forms (the real page or a variant of it), or None.
+
+    A variant changes every sixth word of the page's long text runs. When the article's
+    text comes from elsewhere (a page its scripts render), a variant and its real page
+    extract the same text ("same text"); in Chinese or Japanese, where a text run has
+    few spaces, so few changed words that the texts are near copies ("near copy": MinHash
+    Jaccard >= the crawl's ``DEDUPE_THRESHOLD``). Either way they are one article, and
+    the dedupe pipeline rightly writes it once, under whichever form came first."""
+    from crawler.text.neardup import jaccard, minhash
+
+    mine = _extracted(corpus, rec, settings)
+    text = getattr(mine, "text", None)
+    if text is None:
+        return None
+    threshold = float(settings.get("DEDUPE_THRESHOLD", 0.8))
+    siblings = {r.article: r for r in recs if r.source == rec.source and r.article in written}
+    for article, sibling in sorted(siblings.items()):
+        theirs = _extracted(corpus, sibling, settings)
+        if getattr(theirs, "content_hash", None) == mine.content_hash:
+            return f"same text as {article}"
+        other = getattr(theirs, "text", None)
+        if other is not None and jaccard(minhash(text), minhash(other)) >= threshold:
+            return f"near copy of {article}"
+    return None
 
 
 def account(
@@ -249,13 +267,20 @@ def account(
     articles = {rec.article: rec for rec in sorted(recs, key=lambda r: r.url, reverse=True)}
     n_urls = Counter(rec.article for rec in recs)
     missing = [a for a in articles if a not in per_article]
-    unchanged = [a for a in missing if same_text_as_page(corpus, recs, articles[a], settings)]
-    missing = [a for a in missing if a not in unchanged]
-    if unchanged:
+    folded = {
+        a: why
+        for a in missing
+        if (why := folded_into_sibling(corpus, recs, articles[a], set(per_article), settings))
+    }
+    missing = [a for a in missing if a not in folded]
+    if folded:
         print(
-            f"  variants whose extracted text is their real page's (one article, its record"
-            f" written once): {len(unchanged)}"
+            f"  forms of one page whose texts are the same or near copies (one article,"
+            f" its record written once under another form): {len(folded)}"
         )
+        for article, why in sorted(folded.items()):
+            if "near copy" in why or "#" not in article:
+                print(f"    {article}: {why}")
     many = {a: c for a, c in per_article.items() if c > 1}
     print(
         f"  articles: {len(articles)}; with 0 records {len(missing)}, with more than 1"
