@@ -342,10 +342,19 @@ def extract(html: str, url: str, options: ExtractOptions | None = None) -> Extra
 
 def _canonical(tree: HtmlElement, url: str, options: ExtractOptions) -> str:
     """The page's declared canonical URL when believable, else the fetched URL."""
-    candidates = tree.xpath('//link[@rel="canonical"]/@href') + tree.xpath(
-        '//meta[@property="og:url"]/@content'
-    )
-    return choose_canonical(candidates, url, options.tracking_params)
+    # the document's canonical links, then its og:url metas (XPath's
+    # //link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content, in one walk)
+    links: list[str] = []
+    og_urls: list[str] = []
+    for element in tree.getroottree().getroot().iter("link", "meta"):
+        if element.tag == "link":
+            if element.get("rel") == "canonical" and (href := element.get("href")) is not None:
+                links.append(href)
+        elif (
+            element.get("property") == "og:url" and (content := element.get("content")) is not None
+        ):
+            og_urls.append(content)
+    return choose_canonical(links + og_urls, url, options.tracking_params)
 
 
 _CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")

@@ -165,8 +165,9 @@ def json_ld_headline(objects: list[dict[str, Any]]) -> str | None:
 
 def page_h1s(tree: HtmlElement) -> list[str]:
     """Texts of the page's ``<h1>`` elements, those inside ``<article>`` first."""
-    inside = [h for h in tree.xpath("//h1") if any(a.tag == "article" for a in h.iterancestors())]
-    heads = inside + [h for h in tree.xpath("//h1") if h not in inside]
+    h1s = list(tree.getroottree().getroot().iter("h1"))  # XPath's //h1, in one walk
+    inside = [h for h in h1s if next(h.iterancestors("article"), None) is not None]
+    heads = inside + [h for h in h1s if h not in inside]
     texts = [" ".join("".join(h.itertext()).split()) for h in heads]
     return [t for t in texts if t]
 
