@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from crawler.extract.page_reads import per_page
+from crawler.extract.page_reads import per_page, tagged
 
 #: JSON-LD / schema.org types of a single article.
 ARTICLE_TYPES = frozenset(
@@ -232,12 +232,14 @@ def load_json(raw: str, strict: bool = True) -> Any:
     return data
 
 
+def _json_ld_scripts(tree: HtmlElement) -> list[HtmlElement]:
+    """XPath's ``//script[@type="application/ld+json"]``."""
+    return [s for s in tagged(tree)["script"] if s.get("type") == "application/ld+json"]
+
+
 def oversized_json_ld(tree: HtmlElement) -> int:
     """How many JSON-LD blocks of the page are over the size bound (not read)."""
-    return sum(
-        len(s.text or "") > JSON_MAX_CHARS
-        for s in tree.xpath('//script[@type="application/ld+json"]')
-    )
+    return sum(len(s.text or "") > JSON_MAX_CHARS for s in _json_ld_scripts(tree))
 
 
 @per_page
@@ -245,7 +247,7 @@ def json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
     """Every JSON-LD object of the page, ``@graph`` members and lists flattened (parsed
     once per page: detection and every metadata field read it)."""
     found: list[dict[str, Any]] = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in _json_ld_scripts(tree):
         raw = (script.text or "").strip()
         if not raw:
             continue
@@ -293,13 +295,19 @@ class PageEvidence:
 
     @classmethod
     def from_tree(cls, tree: HtmlElement) -> PageEvidence:
-        og = tree.xpath('//meta[@property="og:type" or @name="og:type"]/@content')
+        og = [
+            content
+            for m in tagged(tree)["meta"]
+            if (m.get("property") == "og:type" or m.get("name") == "og:type")
+            and (content := m.get("content")) is not None
+        ]
         ld: set[str] = set()
         for obj in json_ld_objects(tree):
             ld |= json_ld_types(obj)
         headline_links = sum(
             any((a.get("href") or "#")[:1] != "#" for a in h.iter("a"))
-            for h in tree.iter("h2", "h3", "h4")
+            for tag in ("h2", "h3", "h4")
+            for h in tagged(tree)[tag]
         )
         return cls(
             og_type=(str(og[0]).strip().lower() if og else None),

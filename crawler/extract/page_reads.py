@@ -47,6 +47,21 @@ def forget_page() -> None:
 _CLASS_ID = etree.XPath("//@class | //@id", smart_strings=False)
 
 
+#: Tags whose elements several readers look through: the page is walked once for all.
+INDEXED_TAGS = ("link", "meta", "script", "base", "a", "img", "h1", "h2", "h3", "h4")
+
+
+@per_page
+def tagged(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
+    """The document's elements of :data:`INDEXED_TAGS` by tag, each list in document
+    order: what XPath's ``//link``, ``//meta`` ... give, found in one walk (each such
+    XPath walks the whole document; read before the extraction prunes the tree)."""
+    found: dict[str, list[HtmlElement]] = {tag: [] for tag in INDEXED_TAGS}
+    for element in tree.getroottree().getroot().iter(*INDEXED_TAGS):
+        found[element.tag].append(element)
+    return found
+
+
 @per_page
 def class_id_values(tree: HtmlElement) -> frozenset[str]:
     """The distinct ``class`` and ``id`` attribute values of the page's elements, each

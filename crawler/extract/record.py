@@ -76,7 +76,7 @@ from crawler.extract.metadata.title import (
     pick_h1,
 )
 from crawler.extract.options import ExtractOptions, Skip
-from crawler.extract.page_reads import forget_page
+from crawler.extract.page_reads import forget_page, tagged
 from crawler.extract.paywall import (
     is_paywalled,
     read_paywall,
@@ -342,19 +342,12 @@ def extract(html: str, url: str, options: ExtractOptions | None = None) -> Extra
 
 def _canonical(tree: HtmlElement, url: str, options: ExtractOptions) -> str:
     """The page's declared canonical URL when believable, else the fetched URL."""
-    # the document's canonical links, then its og:url metas (XPath's
-    # //link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content, in one walk)
-    links: list[str] = []
-    og_urls: list[str] = []
-    for element in tree.getroottree().getroot().iter("link", "meta"):
-        if element.tag == "link":
-            if element.get("rel") == "canonical" and (href := element.get("href")) is not None:
-                links.append(href)
-        elif (
-            element.get("property") == "og:url" and (content := element.get("content")) is not None
-        ):
-            og_urls.append(content)
-    return choose_canonical(links + og_urls, url, options.tracking_params)
+    # the document's canonical links, then its og:url metas
+    elements = tagged(tree)
+    links = [e.get("href") for e in elements["link"] if e.get("rel") == "canonical"]
+    og_urls = [e.get("content") for e in elements["meta"] if e.get("property") == "og:url"]
+    candidates = [v for v in links if v is not None] + [v for v in og_urls if v is not None]
+    return choose_canonical(candidates, url, options.tracking_params)
 
 
 _CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")
@@ -378,7 +371,7 @@ def page_metadata(tree: HtmlElement) -> Document:
         meta.sitename = json_ld_publisher(json_ld_objects(tree))
     # trafilatura's tag/category link search only keeps links whose href has /tag/ or
     # /category/ in it: look for such an href once before running its xpaths
-    hrefs = " ".join(str(h) for h in tree.xpath("//a/@href"))
+    hrefs = " ".join(h for a in tagged(tree)["a"] if (h := a.get("href")) is not None)
     # ... and for a class or id its expressions need
     if not meta.categories:
         if _CATEGORY_HREF.search(hrefs) and may_hold_category_links(tree):
@@ -405,7 +398,11 @@ def _tags(tree: HtmlElement, doc: Any) -> list[str]:
     found: list[str] = []
     for value in (getattr(doc, "tags", None) or []) + (getattr(doc, "categories", None) or []):
         found.append(str(value))
-    found += [str(v) for v in tree.xpath('//meta[@property="article:tag"]/@content')]
+    found += [
+        str(v)
+        for m in tagged(tree)["meta"]
+        if m.get("property") == "article:tag" and (v := m.get("content")) is not None
+    ]
     out: list[str] = []
     seen: set[str] = set()
     for tag in found:

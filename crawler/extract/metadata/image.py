@@ -17,10 +17,31 @@ from lxml.html import HtmlElement
 
 from crawler.extract.detect import is_article_object
 from crawler.extract.metadata import meta_content
+from crawler.extract.page_reads import tagged
 
 #: attributes lazy-loading scripts keep the real source in, before ``src``
 _SOURCE_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "src")
-_FIGURE_IMAGES = "//article//figure//img | //figure//img | //main//img"
+
+
+def _figure_images(tree: HtmlElement) -> list[HtmlElement]:
+    """The images in a figure or in the main element, in document order (XPath's
+    ``//article//figure//img | //figure//img | //main//img``)."""
+    return [
+        img
+        for img in tagged(tree)["img"]
+        if next(img.iterancestors("figure", "main"), None) is not None
+    ]
+
+
+def _base_hrefs(tree: HtmlElement) -> list[str]:
+    """XPath's ``//head/base/@href``."""
+    return [
+        href
+        for base in tagged(tree)["base"]
+        if (parent := base.getparent()) is not None
+        and parent.tag == "head"
+        and (href := base.get("href")) is not None
+    ]
 
 
 def _absolute(value: str | None, base: str) -> str | None:
@@ -52,7 +73,7 @@ def _json_ld_image(value: Any) -> str | None:
 
 
 def _figure_image(tree: HtmlElement) -> str | None:
-    for img in tree.xpath(_FIGURE_IMAGES):
+    for img in _figure_images(tree):
         width, height = img.get("width", ""), img.get("height", "")
         if width.isdigit() and height.isdigit() and int(width) * int(height) < 100 * 100:
             continue  # an icon or a tracking pixel
@@ -68,7 +89,7 @@ def _figure_image(tree: HtmlElement) -> str | None:
 def lead_image(tree: HtmlElement, url: str, objects: list[dict[str, Any]]) -> str | None:
     """Absolute URL of the page's lead image, or None (``objects``: its JSON-LD)."""
     base = url
-    for href in tree.xpath("//head/base/@href")[:1]:
+    for href in _base_hrefs(tree)[:1]:
         base = urljoin(url, str(href).strip())
     declared = meta_content(tree, "og:image", "og:image:url", "og:image:secure_url")
     found = _absolute(declared, base)
@@ -81,7 +102,11 @@ def lead_image(tree: HtmlElement, url: str, objects: list[dict[str, Any]]) -> st
                 return found
     for candidate in (
         meta_content(tree, "twitter:image", "twitter:image:src"),
-        *(str(h) for h in tree.xpath('//link[@rel="image_src"]/@href')[:1]),
+        *[
+            str(h)
+            for link in tagged(tree)["link"]
+            if link.get("rel") == "image_src" and (h := link.get("href")) is not None
+        ][:1],
         _figure_image(tree),
     ):
         found = _absolute(candidate, base)

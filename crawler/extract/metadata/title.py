@@ -23,6 +23,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract.detect import is_article_object
 from crawler.extract.metadata.site import SiteNames
+from crawler.extract.page_reads import tagged
 from crawler.text.normalize import word_len
 
 #: a separator between a headline and its decoration, with spaces around it
@@ -165,7 +166,7 @@ def json_ld_headline(objects: list[dict[str, Any]]) -> str | None:
 
 def page_h1s(tree: HtmlElement) -> list[str]:
     """Texts of the page's ``<h1>`` elements, those inside ``<article>`` first."""
-    h1s = list(tree.getroottree().getroot().iter("h1"))  # XPath's //h1, in one walk
+    h1s = tagged(tree)["h1"]
     inside = [h for h in h1s if next(h.iterancestors("article"), None) is not None]
     heads = inside + [h for h in h1s if h not in inside]
     texts = [" ".join("".join(h.itertext()).split()) for h in heads]
