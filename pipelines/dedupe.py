@@ -41,7 +41,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.runtime.run import utc_now_iso
 from crawler.runtime.state import store_for
-from crawler.runtime.state.base import ArticleState
+from crawler.runtime.state.base import ArticleState, is_copy_url
 from crawler.runtime.timing import timed
 from crawler.text.neardup import RecentSignatures, minhash
 
@@ -98,10 +98,8 @@ class DedupePipeline:
 
         existing = store.get_article(rid)
         if existing is not None:
-            if url != canonical:
-                via = store.get_by_url(url)
-                if via is None or via.id != rid:
-                    raise self._drop("drop", "duplicate_url", url, f"canonical {canonical} emitted")
+            if is_copy_url(store, rid, url, canonical):
+                raise self._drop("drop", "duplicate_url", url, f"canonical {canonical} emitted")
             if existing.content_hash == chash:
                 self._refresh_validators(existing, meta, url)
                 raise self._drop("skip", "unchanged", url, f"version {existing.version}")

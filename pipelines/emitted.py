@@ -30,6 +30,7 @@ from crawler.extract.multipage import is_amp_source, is_amp_url, is_print_url, s
 from crawler.items import FetchedPage
 from crawler.net.urls import record_id
 from crawler.runtime.state import store_for
+from crawler.runtime.state.base import is_copy_url
 from crawler.runtime.timing import timed
 
 logger = logging.getLogger(__name__)
@@ -60,10 +61,10 @@ class EmittedCanonicalPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage) or (item.status and item.status >= 400):
             return item
-        canonical = self.emitted_elsewhere(item)
+        source = item.body if item.body is not None else item.html
+        canonical = self.emitted_elsewhere(item.url, source)
         if canonical is None:
             return item
-        source = item.body if item.body is not None else item.html
         copy = is_amp_url(item.url) or is_print_url(item.url) or is_amp_source(source)
         # the name the multipage or the dedupe pipeline would have given the drop
         reason = "alternate_copy" if copy else "duplicate_url"
@@ -74,18 +75,15 @@ class EmittedCanonicalPipeline:
         )
         raise DropItem(f"drop/{reason}: {item.url} (canonical {canonical} emitted)")
 
-    def emitted_elsewhere(self, page: FetchedPage) -> str | None:
-        """The page's canonical URL when its article was emitted from another URL."""
-        if split_page(page.url) is not None:
+    def emitted_elsewhere(self, url: str, source: str | bytes) -> str | None:
+        """The canonical URL of the page at ``url`` (raw ``source``) when its article was
+        emitted and this URL is a copy of it (the dedupe pipeline's rule)."""
+        if split_page(url) is not None:
             return None  # perhaps a later page of its article
-        source = page.body if page.body is not None else page.html
-        canonical = declared_canonical(source, page.url, self.tracking_params)
-        if canonical is None or canonical == page.url:
+        canonical = declared_canonical(source, url, self.tracking_params)
+        if canonical is None or canonical == url:
             return None
         rid = record_id(canonical)
-        if self.store.get_article(rid) is None:
+        if self.store.get_article(rid) is None or not is_copy_url(self.store, rid, url, canonical):
             return None
-        via = self.store.get_by_url(page.url)
-        if via is not None and via.id == rid:
-            return None  # this URL is one of the article's own: a re-fetch
         return canonical

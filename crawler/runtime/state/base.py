@@ -84,3 +84,14 @@ class StateStore(Protocol):
 
     def close(self) -> None:
         """Commit and release the backend."""
+
+
+def is_copy_url(store: StateStore, record_id: str, url: str, canonical: str) -> bool:
+    """``url``, whose canonical URL is ``canonical``, is a copy of the article emitted as
+    ``record_id``: another URL than the canonical one, and not one the article was
+    fetched from (a re-fetch of that URL may be a new version). The dedupe pipeline's
+    ``drop/duplicate_url`` rule, which ``pipelines/emitted.py`` applies before extraction."""
+    if url == canonical:
+        return False
+    via = store.get_by_url(url)
+    return via is None or via.id != record_id
