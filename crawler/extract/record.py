@@ -65,6 +65,7 @@ from crawler.extract.metadata import (
     json_ld_sections,
     may_hold_category_links,
     meta_content,
+    meta_index,
 )
 from crawler.extract.metadata.authors import article_authors
 from crawler.extract.metadata.image import lead_image
@@ -343,11 +344,13 @@ def extract(html: str, url: str, options: ExtractOptions | None = None) -> Extra
 def _canonical(tree: HtmlElement, url: str, options: ExtractOptions) -> str:
     """The page's declared canonical URL when believable, else the fetched URL."""
     # the document's canonical links, then its og:url metas
-    elements = tagged(tree)
-    links = [e.get("href") for e in elements["link"] if e.get("rel") == "canonical"]
-    og_urls = [e.get("content") for e in elements["meta"] if e.get("property") == "og:url"]
-    candidates = [v for v in links if v is not None] + [v for v in og_urls if v is not None]
-    return choose_canonical(candidates, url, options.tracking_params)
+    links = [
+        href
+        for link in tagged(tree)["link"]
+        if link.get("rel") == "canonical" and (href := link.get("href")) is not None
+    ]
+    og_urls = meta_index(tree).get(("property", "og:url"), [])
+    return choose_canonical(links + og_urls, url, options.tracking_params)
 
 
 _CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")
@@ -398,11 +401,7 @@ def _tags(tree: HtmlElement, doc: Any) -> list[str]:
     found: list[str] = []
     for value in (getattr(doc, "tags", None) or []) + (getattr(doc, "categories", None) or []):
         found.append(str(value))
-    found += [
-        str(v)
-        for m in tagged(tree)["meta"]
-        if m.get("property") == "article:tag" and (v := m.get("content")) is not None
-    ]
+    found += meta_index(tree).get(("property", "article:tag"), [])
     out: list[str] = []
     seen: set[str] = set()
     for tag in found:

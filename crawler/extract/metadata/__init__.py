@@ -10,22 +10,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract.page_reads import class_id_lines, per_page
+from crawler.extract.page_reads import class_id_lines, per_page, tagged
 
 _META_ATTRS = ("property", "name", "itemprop")
-_META_ELEMENTS = etree.XPath("//meta[@content]")
 
 
 @per_page
 def meta_index(tree: HtmlElement) -> dict[tuple[str, str], list[str]]:
     """(attribute, value) -> contents of the page's ``<meta>`` elements, in document order
-    (one walk per page, shared by every ``meta_content`` call)."""
+    (built once per page from :func:`tagged`, shared by every ``meta_content`` call)."""
     index: dict[tuple[str, str], list[str]] = {}
-    for elem in _META_ELEMENTS(tree):
+    for elem in tagged(tree)["meta"]:
         content = elem.get("content")
+        if content is None:
+            continue
         for attr in _META_ATTRS:
             key = elem.get(attr)
             if key is not None:
