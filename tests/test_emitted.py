@@ -18,12 +18,10 @@ from crawler.extract.canonical import SCAN_LIMIT, choose_canonical, declared_can
 from crawler.extract.options import ExtractOptions
 from crawler.extract.record import _canonical, parse_html
 from crawler.items import FetchedPage
-from crawler.runtime.state import store_for
-from pipelines.dedupe import DedupePipeline
 from pipelines.emitted import EmittedCanonicalPipeline
-from pipelines.write import JsonlWriterPipeline
 from tests.articles import article_html, route_site
 from tests.conftest import ROOT, run_crawl
+from tests.test_dedupe import Run as DedupeRun
 from tests.test_dedupe import record, story
 
 URL = "https://news.example/world/2026/05/a-storm-crosses-the-bay"
@@ -119,28 +117,17 @@ def test_scan_agrees_with_extraction_on_every_real_page() -> None:
     assert checked >= 10 and sure >= checked  # it is sure of most pages
 
 
-class Run:
-    """The emitted-canonical, dedupe and write pipelines of one run on a real store."""
+class Run(DedupeRun):
+    """A run of the dedupe and write pipelines (tests/test_dedupe.py) with the
+    emitted-canonical pipeline in front, on a real store."""
 
     def __init__(self, tmp_path: Path, **settings: Any) -> None:
-        self.crawler = get_crawler(
-            Spider,
-            {
-                "OUTPUT_DIR": str(tmp_path / "output"),
-                "STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite3'}",
-                "WRITE_SYNC_INTERVAL": 0,
-                **settings,
-            },
-        )
-        self.crawler.spider = Spider.from_crawler(self.crawler, name="news")
+        super().__init__(tmp_path, **settings)
         self.precheck = EmittedCanonicalPipeline.from_crawler(self.crawler)
-        self.dedupe = DedupePipeline.from_crawler(self.crawler)
-        self.writer = JsonlWriterPipeline.from_crawler(self.crawler)
-        for component in (self.precheck, self.dedupe, self.writer):
-            component.open_spider()
+        self.precheck.open_spider()
 
     def emit(self, url: str, canonical: str | None = None) -> None:
-        self.writer.process_item(self.dedupe.process_item(record(url, story(1), canonical)))
+        assert self.feed(record(url, story(1), canonical)), "the article was written"
 
     def passes(self, url: str, html: str, raw: bool = False, status: int = 200) -> bool:
         fetched = FetchedPage(
@@ -154,13 +141,6 @@ class Run:
             return self.precheck.process_item(fetched) is fetched
         except DropItem:
             return False
-
-    def stat(self, name: str) -> int:
-        return int(self.crawler.stats.get_value(name, 0))
-
-    def close(self) -> None:
-        self.writer.close_spider()
-        store_for(self.crawler).close()
 
 
 @pytest.fixture
